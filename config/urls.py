@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.urls import include, path
+
+from config.api import api
+from jixiao.org import views as org_views
+
+urlpatterns = [
+    path("", org_views.home, name="home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("jixiao.accounts.urls")),
+    path("org/", include("jixiao.org.urls")),
+    path("audit/", include("jixiao.org.audit_urls")),
+    path("imports/", include("jixiao.imports.urls")),
+    path("api/", api.urls),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.STATIC_URL, document_root=settings.STATIC_ROOT)
+
+handler403 = "jixiao.core.views.permission_denied"
+handler404 = "jixiao.core.views.page_not_found"

@@ -1,0 +1,12 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "org/home.html")
+
+
+def todo(request: HttpRequest) -> HttpResponse:
+    raise NotImplementedError
