@@ -68,4 +68,6 @@ if [ ! -f "$npm_stamp" ] || [ "$(cat "$npm_stamp")" != "$want_npm" ]; then
 fi
 .venv/bin/python scripts/copy_assets.py
 mkdir -p var
+
+.venv/bin/python scripts/compile_locale.py
 say "environment ready"
