@@ -33,7 +33,7 @@ contracts: setup
 	$(VENV)/bin/lint-imports
 
 test-sqlite: setup
-	$(VENV)/bin/pytest -q -m "not browser" -p no:playwright
+	$(VENV)/bin/pytest -q -m "not browser" -p no:playwright --ignore=tests/browser
 
 test-postgres: setup
 	@bash scripts/test_postgres.sh

@@ -36,7 +36,9 @@ DEBUG = env_bool("DEBUG", False)
 TESTING = "pytest" in sys.modules or os.environ.get("JIXIAO_TESTING") == "1"
 SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
 DEMO_MODE = env_bool("JIXIAO_DEMO", False)
-if not DEBUG and not TESTING and not DEMO_MODE and SECRET_KEY == DEV_SECRET_KEY:
+# Static analysis (mypy's Django plugin) loads these settings too; it never serves requests.
+STATIC_ANALYSIS = "mypy" in sys.modules
+if not (DEBUG or TESTING or DEMO_MODE or STATIC_ANALYSIS) and SECRET_KEY == DEV_SECRET_KEY:
     raise ImproperlyConfigured(
         "SECRET_KEY is the development key. Set the SECRET_KEY environment variable "
         "(or DEBUG=1 / JIXIAO_DEMO=1 for a local trial)."
@@ -169,6 +171,10 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "jixiao" / "static"]
+# Serve straight from the app folders in development, tests and the demo; production runs
+# collectstatic and serves STATIC_ROOT.
+WHITENOISE_USE_FINDERS = DEBUG or TESTING or DEMO_MODE
+WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 MEDIA_ROOT = VAR_DIR / "media"
 UPLOAD_DIR = VAR_DIR / "uploads"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

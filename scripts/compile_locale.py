@@ -43,7 +43,9 @@ def build(language: str) -> int:
                     problems += 1
                 continue
             seen[key] = (entry.msgstr, part.name)
-            merged.append(polib.POEntry(msgid=entry.msgid, msgstr=entry.msgstr, msgctxt=entry.msgctxt))
+            merged.append(
+                polib.POEntry(msgid=entry.msgid, msgstr=entry.msgstr, msgctxt=entry.msgctxt)
+            )
     merged.save(str(folder / "django.po"))
     merged.save_as_mofile(str(folder / "django.mo"))
     return problems

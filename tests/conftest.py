@@ -53,12 +53,19 @@ def org(db: None) -> Org:
     window_post = f.make_post("窗口受理岗", service, code="P003")
     head = f.make_person("王主任", office, username="head", post=head_post, employee_no="A0001")
     employee = f.make_person(
-        "李文", secretariat, username="employee", superior=head, post=clerk_post, employee_no="A0002"
+        "李文",
+        secretariat,
+        username="employee",
+        superior=head,
+        post=clerk_post,
+        employee_no="A0002",
     )
     peer = f.make_person(
         "赵敏", secretariat, username="peer", superior=head, post=clerk_post, employee_no="A0003"
     )
-    outsider = f.make_person("陈晨", service, username="outsider", post=window_post, employee_no="A0004")
+    outsider = f.make_person(
+        "陈晨", service, username="outsider", post=window_post, employee_no="A0004"
+    )
     users = {
         "head": head.user,
         "employee": employee.user,
@@ -75,8 +82,18 @@ def org(db: None) -> Org:
     f.grant(users["head"], Role.DEPARTMENT_HEAD, office)
     f.grant(users["auditor"], Role.AUDITOR, unit)
     return Org(
-        unit, office, secretariat, service, head_post, clerk_post, window_post,
-        head, employee, peer, outsider, {k: v for k, v in users.items() if v is not None},
+        unit,
+        office,
+        secretariat,
+        service,
+        head_post,
+        clerk_post,
+        window_post,
+        head,
+        employee,
+        peer,
+        outsider,
+        {k: v for k, v in users.items() if v is not None},
     )
 
 

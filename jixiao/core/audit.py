@@ -68,7 +68,9 @@ def entry(action: str, obj: models.Model, changes: Changes) -> AuditEntry:
     )
 
 
-def record(actor: Actor, action: str, obj: models.Model, changes: Changes, reason: str = "") -> None:
+def record(
+    actor: Actor, action: str, obj: models.Model, changes: Changes, reason: str = ""
+) -> None:
     record_many(actor, [entry(action, obj, changes)], reason=reason)
 
 

@@ -68,7 +68,9 @@ def concurrent_edit() -> DomainError:
 
 
 def forbidden() -> DomainError:
-    return DomainError(code="forbidden", message=_("You do not have permission to do this."), status=403)
+    return DomainError(
+        code="forbidden", message=_("You do not have permission to do this."), status=403
+    )
 
 
 def not_found() -> DomainError:
