@@ -37,7 +37,9 @@ def api_token_create(*, actor: Actor, user: User, name: str) -> IssuedToken:
         raise validation_failed([FieldError("name", "required", _("Give the token a name."))])
     prefix = secrets.token_hex(4)
     secret = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
-    token = ApiToken.objects.create(user=user, name=name[:100], prefix=prefix, key_hash=hash_token(secret))
+    token = ApiToken.objects.create(
+        user=user, name=name[:100], prefix=prefix, key_hash=hash_token(secret)
+    )
     audit.record(actor, "accounts.token.create", token, {"name": [None, token.name]})
     return IssuedToken(token=token, secret=secret)
 
@@ -69,11 +71,17 @@ def user_for_token(secret: str) -> User | None:
 
 
 @transaction.atomic(durable=True)
-def user_set_password(*, actor: Actor, user: User, old_password: str | None, new_password: str) -> None:
+def user_set_password(
+    *, actor: Actor, user: User, old_password: str | None, new_password: str
+) -> None:
     """Change a password; the old one is required unless an administrator resets it."""
     if old_password is not None and not user.check_password(old_password):
         raise validation_failed(
-            [FieldError("old_password", "wrong_password", _("The current password is not correct."))]
+            [
+                FieldError(
+                    "old_password", "wrong_password", _("The current password is not correct.")
+                )
+            ]
         )
     try:
         validate_password(new_password, user)
