@@ -1,0 +1,27 @@
+"""Reads for accounts: a user's own API tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import F, QuerySet
+from django.http import Http404
+
+from jixiao.accounts.models import ApiToken
+
+
+def api_tokens_of(user: Any) -> QuerySet[ApiToken]:
+    """The user's tokens, active first, newest first. Nobody sees another user's tokens."""
+    if user is None or not user.is_authenticated:
+        return ApiToken.objects.none()
+    return ApiToken.objects.filter(user_id=user.pk).order_by(
+        F("revoked_at").asc(nulls_first=True), "-created_at", "-id"
+    )
+
+
+def get_api_token_for_user(user: Any, pk: int) -> ApiToken:
+    """One of the user's own tokens; any other token is 404."""
+    token = api_tokens_of(user).filter(pk=pk).first()
+    if token is None:
+        raise Http404
+    return token
