@@ -77,7 +77,9 @@ def subordinate_ids_of(person_id: int) -> frozenset[int]:
     frontier = {person_id}
     for _ in range(MAX_REPORTING_DEPTH):
         level = set(
-            Person.objects.filter(superior_id__in=frontier, is_active=True).values_list("id", flat=True)
+            Person.objects.filter(superior_id__in=frontier, is_active=True).values_list(
+                "id", flat=True
+            )
         )
         level -= found | {person_id}
         if not level:
@@ -95,9 +97,9 @@ def scope_for(user: Any) -> Scope:
     if cached is not None:
         return cached  # type: ignore[no-any-return]
     grants = list(
-        RoleGrant.objects.filter(user_id=user.pk).select_related("scope").only(
-            "role", "scope__path", "scope__is_active"
-        )
+        RoleGrant.objects.filter(user_id=user.pk)
+        .select_related("scope")
+        .only("role", "scope__path", "scope__is_active")
     )
     roles = frozenset(g.role for g in grants)
     is_admin = bool(user.is_superuser) or Role.SYSTEM_ADMIN in roles
@@ -124,4 +126,6 @@ def forget_scope(user: Any) -> None:
 
 
 def department_ids_in_subtree(department: Department) -> list[int]:
-    return list(Department.objects.filter(path__startswith=department.path).values_list("id", flat=True))
+    return list(
+        Department.objects.filter(path__startswith=department.path).values_list("id", flat=True)
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,8 +10,8 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from jixiao.core.errors import forbidden
-from jixiao.org.access import scope_for
-from jixiao.org.models import Department, Person, Post
+from jixiao.org.access import MAX_REPORTING_DEPTH, scope_for
+from jixiao.org.models import Department, Person, PersonStatus, Post
 
 
 def departments_visible_to(user: Any) -> QuerySet[Department]:
@@ -154,3 +155,116 @@ def people_filtered(user: Any, f: PeopleFilter) -> QuerySet[Person]:
     elif f.active == "0":
         qs = qs.filter(is_active=False)
     return qs.order_by("department__path", "employee_no")
+
+
+def manageable_departments(user: Any) -> QuerySet[Department]:
+    """Active departments the user may manage: the choices of parent/department selects."""
+    scope = scope_for(user)
+    return Department.objects.filter(scope.department_q(manage=True), is_active=True).order_by(
+        "path"
+    )
+
+
+@dataclass(frozen=True)
+class ScopeCounts:
+    departments: int
+    people: int
+    seconded: int
+    sick_leave: int
+    maternity: int
+    suspended: int
+    recent_hires: int
+
+
+def scope_counts(user: Any, *, today: datetime.date | None = None) -> ScopeCounts:
+    """Quick figures for the home page: two aggregate queries whatever the size of the scope."""
+    today = today or datetime.date.today()
+    six_months_ago = today - datetime.timedelta(days=182)
+    departments = departments_visible_to(user).filter(is_active=True).count()
+    figures = (
+        people_visible_to(user)
+        .filter(is_active=True)
+        .aggregate(
+            people=Count("id"),
+            seconded=Count("id", filter=Q(status=PersonStatus.SECONDED)),
+            sick_leave=Count("id", filter=Q(status=PersonStatus.LONG_SICK_LEAVE)),
+            maternity=Count("id", filter=Q(status=PersonStatus.MATERNITY_LEAVE)),
+            suspended=Count("id", filter=Q(status=PersonStatus.SUSPENDED)),
+            recent_hires=Count("id", filter=Q(hire_date__gt=six_months_ago)),
+        )
+    )
+    return ScopeCounts(departments=departments, **figures)
+
+
+@dataclass(frozen=True)
+class PostFilter:
+    q: str = ""
+    department_id: int | None = None
+    category: str = ""
+    post_class: str = ""
+    active: str = "1"  # "1" active only, "0" inactive only, "" all
+
+
+def posts_filtered(user: Any, f: PostFilter) -> QuerySet[Post]:
+    """Visible posts matching the filter, each with `holders` (active people holding it)."""
+    qs = posts_visible_to(user)
+    if f.q:
+        term = f.q.strip()
+        qs = qs.filter(Q(name__icontains=term) | Q(code__icontains=term))
+    if f.department_id:
+        qs = qs.filter(department_id=f.department_id)
+    if f.category:
+        qs = qs.filter(category=f.category)
+    if f.post_class:
+        qs = qs.filter(post_class=f.post_class)
+    if f.active == "1":
+        qs = qs.filter(is_active=True)
+    elif f.active == "0":
+        qs = qs.filter(is_active=False)
+    return qs.annotate(holders=Count("people", filter=Q(people__is_active=True))).order_by(
+        "department__path", "code"
+    )
+
+
+def ranks_visible_to(user: Any) -> list[str]:
+    """The distinct ranks in the user's scope, for the rank filter."""
+    return sorted(
+        set(
+            people_visible_to(user)
+            .exclude(rank="")
+            .order_by()
+            .values_list("rank", flat=True)
+            .distinct()
+        )
+    )
+
+
+def reporting_chain(person: Person) -> list[Person]:
+    """The person's superiors, nearest first; one query per level, stops at loops."""
+    chain: list[Person] = []
+    seen = {person.pk}
+    current_id = person.superior_id
+    while current_id is not None and current_id not in seen and len(chain) < MAX_REPORTING_DEPTH:
+        superior = Person.objects.select_related("department", "post").filter(pk=current_id).first()
+        if superior is None:
+            break
+        chain.append(superior)
+        seen.add(superior.pk)
+        current_id = superior.superior_id
+    return chain
+
+
+def department_ancestors(department: Department) -> list[Department]:
+    """The chain of parents from the root down to (not including) the department: one query."""
+    ids = department.ancestor_ids()
+    by_id = Department.objects.in_bulk(ids)
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def department_deletable(department: Department) -> bool:
+    """Only a department that never had people, children or posts may be deleted."""
+    return not (
+        Person.objects.filter(department=department).exists()
+        or Department.objects.filter(parent=department).exists()
+        or Post.objects.filter(department=department).exists()
+    )

@@ -9,14 +9,21 @@ import datetime
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F, Value
+from django.db.models import F, Model, QuerySet, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
 from jixiao.core import audit
 from jixiao.core.actor import Actor
-from jixiao.core.errors import DomainError, FieldError, concurrent_edit, forbidden, validation_failed
+from jixiao.core.errors import (
+    DomainError,
+    FieldError,
+    concurrent_edit,
+    forbidden,
+    validation_failed,
+)
 from jixiao.org.access import Scope
 from jixiao.org.models import (
     Department,
@@ -69,6 +76,11 @@ def _require(condition: bool, errors: list[FieldError], fld: str, code: str, mes
         errors.append(FieldError(fld, code, message))
 
 
+def _others[M: Model](qs: QuerySet[M], pk: int | None) -> QuerySet[M]:
+    """The rows of qs other than the one being edited (all of them on create)."""
+    return qs if pk is None else qs.exclude(pk=pk)
+
+
 def _raise_if(errors: list[FieldError]) -> None:
     if errors:
         raise validation_failed(errors)
@@ -96,7 +108,7 @@ def _validate_department(data: DepartmentData, *, pk: int | None) -> list[FieldE
     _require(
         data.kind in DepartmentKind.values, errors, "kind", "invalid_choice", _("Choose a kind.")
     )
-    if data.code and Department.objects.filter(code=data.code).exclude(pk=pk).exists():
+    if data.code and _others(Department.objects.filter(code=data.code), pk).exists():
         errors.append(
             FieldError("code", "duplicate_code", _("Another department already uses this code."))
         )
@@ -114,7 +126,13 @@ def department_create(*, actor: Actor, scope: Scope | None, data: DepartmentData
     if data.parent_id is not None:
         parent = Department.objects.filter(pk=data.parent_id).first()
         if parent is None:
-            errors.append(FieldError("parent", "unknown_parent", _("The parent department does not exist.")))
+            errors.append(
+                FieldError("parent", "unknown_parent", _("The parent department does not exist."))
+            )
+        elif not parent.is_active:
+            errors.append(
+                FieldError("parent", "inactive_parent", _("The parent department is deactivated."))
+            )
     elif scope is not None and not scope.is_system_admin:
         raise forbidden()
     _raise_if(errors)
@@ -131,7 +149,12 @@ def department_create(*, actor: Actor, scope: Scope | None, data: DepartmentData
     )
     dept.path = _department_path(parent, dept.pk)
     Department.objects.filter(pk=dept.pk).update(path=dept.path)
-    audit.record(actor, "org.department.create", dept, audit.diff({}, audit.snapshot(dept, DEPARTMENT_FIELDS)))
+    audit.record(
+        actor,
+        "org.department.create",
+        dept,
+        audit.diff({}, audit.snapshot(dept, DEPARTMENT_FIELDS)),
+    )
     return dept
 
 
@@ -167,13 +190,26 @@ def department_update(
         else:
             new_parent = Department.objects.filter(pk=data.parent_id).first()
             if new_parent is None:
-                errors.append(FieldError("parent", "unknown_parent", _("The parent department does not exist.")))
+                errors.append(
+                    FieldError(
+                        "parent", "unknown_parent", _("The parent department does not exist.")
+                    )
+                )
             elif new_parent.path.startswith(dept.path):
                 errors.append(
                     FieldError(
                         "parent",
                         "tree_loop",
-                        _("A department cannot be moved under itself or one of its sub-departments."),
+                        _(
+                            "A department cannot be moved under itself "
+                            "or one of its sub-departments."
+                        ),
+                    )
+                )
+            elif not new_parent.is_active:
+                errors.append(
+                    FieldError(
+                        "parent", "inactive_parent", _("The parent department is deactivated.")
                     )
                 )
             else:
@@ -195,7 +231,11 @@ def department_update(
         _move_subtree(dept, new_parent)
     dept.refresh_from_db()
     audit.record(
-        actor, "org.department.update", dept, audit.diff(before, audit.snapshot(dept, DEPARTMENT_FIELDS)), reason
+        actor,
+        "org.department.update",
+        dept,
+        audit.diff(before, audit.snapshot(dept, DEPARTMENT_FIELDS)),
+        reason,
     )
     return dept
 
@@ -213,13 +253,16 @@ def department_set_active(
         if Person.objects.filter(department__in=subtree, is_active=True).exists():
             raise DomainError(
                 "department_has_people",
-                _("Move or deactivate the people of this department and its sub-departments first."),
+                _(
+                    "Move or deactivate the people of this department "
+                    "and its sub-departments first."
+                ),
             )
         if subtree.exclude(pk=dept.pk).filter(is_active=True).exists():
-            raise DomainError(
-                "department_has_children", _("Deactivate its sub-departments first.")
-            )
-    elif dept.parent_id and not Department.objects.filter(pk=dept.parent_id, is_active=True).exists():
+            raise DomainError("department_has_children", _("Deactivate its sub-departments first."))
+    elif (
+        dept.parent_id and not Department.objects.filter(pk=dept.parent_id, is_active=True).exists()
+    ):
         raise DomainError("parent_inactive", _("Reactivate the parent department first."))
     if not Department.objects.filter(pk=dept.pk, is_active=not active).update(
         is_active=active, version=F("version") + 1
@@ -237,7 +280,9 @@ def department_set_active(
 
 
 @transaction.atomic(durable=True)
-def department_delete(*, actor: Actor, scope: Scope | None, department_id: int, reason: str = "") -> None:
+def department_delete(
+    *, actor: Actor, scope: Scope | None, department_id: int, reason: str = ""
+) -> None:
     dept = Department.objects.get(pk=department_id)
     _require_manage(scope, dept.path)
     if Person.objects.filter(department=dept).exists():
@@ -276,17 +321,35 @@ def _validate_post(data: PostData, *, pk: int | None) -> tuple[list[FieldError],
     _require(bool(data.code), errors, "code", "required", _("Enter a code."))
     _require(bool(data.name), errors, "name", "required", _("Enter a name."))
     _require(
-        data.category in PostCategory.values, errors, "category", "invalid_choice", _("Choose a category.")
+        data.category in PostCategory.values,
+        errors,
+        "category",
+        "invalid_choice",
+        _("Choose a category."),
     )
     _require(
-        data.post_class in PostClass.values, errors, "post_class", "invalid_choice", _("Choose a class.")
+        data.post_class in PostClass.values,
+        errors,
+        "post_class",
+        "invalid_choice",
+        _("Choose a class."),
     )
-    _require(data.headcount >= 0, errors, "headcount", "invalid", _("The establishment cannot be negative."))
-    if data.code and Post.objects.filter(code=data.code).exclude(pk=pk).exists():
-        errors.append(FieldError("code", "duplicate_code", _("Another post already uses this code.")))
+    _require(
+        data.headcount >= 0,
+        errors,
+        "headcount",
+        "invalid",
+        _("The establishment cannot be negative."),
+    )
+    if data.code and _others(Post.objects.filter(code=data.code), pk).exists():
+        errors.append(
+            FieldError("code", "duplicate_code", _("Another post already uses this code."))
+        )
     dept = Department.objects.filter(pk=data.department_id).first()
     if dept is None:
-        errors.append(FieldError("department", "unknown_department", _("The department does not exist.")))
+        errors.append(
+            FieldError("department", "unknown_department", _("The department does not exist."))
+        )
     return errors, dept
 
 
@@ -311,7 +374,13 @@ def post_create(*, actor: Actor, scope: Scope | None, data: PostData) -> Post:
 
 @transaction.atomic(durable=True)
 def post_update(
-    *, actor: Actor, scope: Scope | None, post_id: int, expected_version: int, data: PostData, reason: str = ""
+    *,
+    actor: Actor,
+    scope: Scope | None,
+    post_id: int,
+    expected_version: int,
+    data: PostData,
+    reason: str = "",
 ) -> Post:
     post = Post.objects.select_related("department").get(pk=post_id)
     _require_manage(scope, post.department.path)
@@ -332,22 +401,38 @@ def post_update(
     ):
         raise concurrent_edit()
     post.refresh_from_db()
-    audit.record(actor, "org.post.update", post, audit.diff(before, audit.snapshot(post, POST_FIELDS)), reason)
+    audit.record(
+        actor,
+        "org.post.update",
+        post,
+        audit.diff(before, audit.snapshot(post, POST_FIELDS)),
+        reason,
+    )
     return post
 
 
 @transaction.atomic(durable=True)
-def post_set_active(*, actor: Actor, scope: Scope | None, post_id: int, active: bool, reason: str = "") -> Post:
+def post_set_active(
+    *, actor: Actor, scope: Scope | None, post_id: int, active: bool, reason: str = ""
+) -> Post:
     post = Post.objects.select_related("department").get(pk=post_id)
     _require_manage(scope, post.department.path)
     if post.is_active == active:
         return post
     if not active and Person.objects.filter(post=post, is_active=True).exists():
-        raise DomainError("post_has_people", _("People still hold this post; assign them another post first."))
-    if not Post.objects.filter(pk=post.pk, is_active=not active).update(is_active=active, version=F("version") + 1):
+        raise DomainError(
+            "post_has_people", _("People still hold this post; assign them another post first.")
+        )
+    if not Post.objects.filter(pk=post.pk, is_active=not active).update(
+        is_active=active, version=F("version") + 1
+    ):
         raise concurrent_edit()
     audit.record(
-        actor, "org.post.activate" if active else "org.post.deactivate", post, {"is_active": [not active, active]}, reason
+        actor,
+        "org.post.activate" if active else "org.post.deactivate",
+        post,
+        {"is_active": [not active, active]},
+        reason,
     )
     post.is_active = active
     return post
@@ -391,19 +476,40 @@ def _validate_person(
     errors: list[FieldError] = []
     data.employee_no = data.employee_no.strip()
     data.name = data.name.strip()
-    _require(bool(data.employee_no), errors, "employee_no", "required", _("Enter the employee number."))
+    _require(
+        bool(data.employee_no), errors, "employee_no", "required", _("Enter the employee number.")
+    )
     _require(bool(data.name), errors, "name", "required", _("Enter a name."))
-    _require(data.status in PersonStatus.values, errors, "status", "invalid_choice", _("Choose a status."))
-    _require(data.gender in ["", "M", "F"], errors, "gender", "invalid_choice", _("Choose a gender."))
-    if data.employee_no and Person.objects.filter(employee_no=data.employee_no).exclude(pk=pk).exists():
+    _require(
+        data.status in PersonStatus.values,
+        errors,
+        "status",
+        "invalid_choice",
+        _("Choose a status."),
+    )
+    _require(
+        data.gender in ["", "M", "F"], errors, "gender", "invalid_choice", _("Choose a gender.")
+    )
+    if (
+        data.employee_no
+        and _others(Person.objects.filter(employee_no=data.employee_no), pk).exists()
+    ):
         errors.append(
-            FieldError("employee_no", "duplicate_employee_no", _("Another person already has this employee number."))
+            FieldError(
+                "employee_no",
+                "duplicate_employee_no",
+                _("Another person already has this employee number."),
+            )
         )
     dept = Department.objects.filter(pk=data.department_id).first()
     if dept is None:
-        errors.append(FieldError("department", "unknown_department", _("The department does not exist.")))
+        errors.append(
+            FieldError("department", "unknown_department", _("The department does not exist."))
+        )
     elif not dept.is_active:
-        errors.append(FieldError("department", "inactive_department", _("The department is deactivated.")))
+        errors.append(
+            FieldError("department", "inactive_department", _("The department is deactivated."))
+        )
     post = None
     if data.post_id is not None:
         post = Post.objects.filter(pk=data.post_id).first()
@@ -411,15 +517,22 @@ def _validate_person(
             errors.append(FieldError("post", "unknown_post", _("The post does not exist.")))
     if data.superior_id is not None:
         if pk is not None and data.superior_id == pk:
-            errors.append(FieldError("superior", "reporting_loop", _("A person cannot report to themselves.")))
+            errors.append(
+                FieldError("superior", "reporting_loop", _("A person cannot report to themselves."))
+            )
         elif not Person.objects.filter(pk=data.superior_id).exists():
-            errors.append(FieldError("superior", "unknown_superior", _("The direct superior does not exist.")))
+            errors.append(
+                FieldError("superior", "unknown_superior", _("The direct superior does not exist."))
+            )
         elif pk is not None and superior_chain_has(data.superior_id, pk):
             errors.append(
                 FieldError(
                     "superior",
                     "reporting_loop",
-                    _("This superior reports, directly or indirectly, to this person: that would be a loop."),
+                    _(
+                        "This superior reports, directly or indirectly, to this person: "
+                        "that would be a loop."
+                    ),
                 )
             )
     return errors, dept, post
@@ -448,7 +561,9 @@ def person_create(*, actor: Actor, scope: Scope | None, data: PersonData) -> Per
     PersonStatusChange.objects.create(
         person=person, status=person.status, start_date=person.status_since or datetime.date.today()
     )
-    audit.record(actor, "org.person.create", person, audit.diff({}, audit.snapshot(person, PERSON_FIELDS)))
+    audit.record(
+        actor, "org.person.create", person, audit.diff({}, audit.snapshot(person, PERSON_FIELDS))
+    )
     return person
 
 
@@ -487,7 +602,11 @@ def person_update(
         raise concurrent_edit()
     person.refresh_from_db()
     audit.record(
-        actor, "org.person.update", person, audit.diff(before, audit.snapshot(person, PERSON_FIELDS)), reason
+        actor,
+        "org.person.update",
+        person,
+        audit.diff(before, audit.snapshot(person, PERSON_FIELDS)),
+        reason,
     )
     return person
 
@@ -507,7 +626,9 @@ def person_change_status(
     person = Person.objects.select_related("department").get(pk=person_id)
     _require_manage(scope, person.department.path)
     errors: list[FieldError] = []
-    _require(status in PersonStatus.values, errors, "status", "invalid_choice", _("Choose a status."))
+    _require(
+        status in PersonStatus.values, errors, "status", "invalid_choice", _("Choose a status.")
+    )
     if person.status_since and start_date < person.status_since:
         errors.append(
             FieldError(
@@ -524,8 +645,12 @@ def person_change_status(
         status=status, status_since=start_date, is_active=still_active, version=F("version") + 1
     ):
         raise concurrent_edit()
-    PersonStatusChange.objects.filter(person=person, end_date__isnull=True).update(end_date=start_date)
-    PersonStatusChange.objects.create(person=person, status=status, start_date=start_date, note=note[:255])
+    PersonStatusChange.objects.filter(person=person, end_date__isnull=True).update(
+        end_date=start_date
+    )
+    PersonStatusChange.objects.create(
+        person=person, status=status, start_date=start_date, note=note[:255]
+    )
     person.refresh_from_db()
     audit.record(
         actor,
@@ -542,32 +667,59 @@ def person_change_status(
 
 @transaction.atomic(durable=True)
 def role_grant_add(
-    *, actor: Actor, scope: Scope | None, user_id: int, role: str, scope_department_id: int | None, reason: str = ""
+    *,
+    actor: Actor,
+    scope: Scope | None,
+    user_id: int,
+    role: str,
+    scope_department_id: int | None,
+    reason: str = "",
 ) -> RoleGrant:
     if role not in Role.values:
         raise validation_failed([FieldError("role", "invalid_choice", _("Choose a role."))])
     dept = None
     if role != Role.SYSTEM_ADMIN:
-        dept = Department.objects.filter(pk=scope_department_id).first()
+        if scope_department_id is not None:
+            dept = Department.objects.filter(pk=scope_department_id).first()
         if dept is None:
-            raise validation_failed([FieldError("scope", "required", _("Choose the department this role covers."))])
+            raise validation_failed(
+                [FieldError("scope", "required", _("Choose the department this role covers."))]
+            )
         _require_manage(scope, dept.path)
     elif scope is not None and not scope.is_system_admin:
         raise forbidden()
+    if not get_user_model().objects.filter(pk=user_id).exists():
+        raise validation_failed(
+            [FieldError("user", "unknown_user", _("This person has no sign-in account."))]
+        )
     grant, created = RoleGrant.objects.get_or_create(user_id=user_id, role=role, scope=dept)
     if created:
-        audit.record(actor, "org.role.grant", grant, {"role": [None, role], "scope": [None, dept.pk if dept else None]}, reason)
+        audit.record(
+            actor,
+            "org.role.grant",
+            grant,
+            {"role": [None, role], "scope": [None, dept.pk if dept else None]},
+            reason,
+        )
     return grant
 
 
 @transaction.atomic(durable=True)
-def role_grant_remove(*, actor: Actor, scope: Scope | None, grant_id: int, reason: str = "") -> None:
+def role_grant_remove(
+    *, actor: Actor, scope: Scope | None, grant_id: int, reason: str = ""
+) -> None:
     grant = RoleGrant.objects.select_related("scope").get(pk=grant_id)
     if grant.scope is not None:
         _require_manage(scope, grant.scope.path)
     elif scope is not None and not scope.is_system_admin:
         raise forbidden()
-    audit.record(actor, "org.role.revoke", grant, {"role": [grant.role, None], "scope": [grant.scope_id, None]}, reason)
+    audit.record(
+        actor,
+        "org.role.revoke",
+        grant,
+        {"role": [grant.role, None], "scope": [grant.scope_id, None]},
+        reason,
+    )
     grant.delete()
 
 
