@@ -19,6 +19,10 @@ PUBLIC = {
 }
 
 
+# The API's catch-all answers an unknown path with a JSON 404 to everyone: it holds no data.
+UNKNOWN_API_PATHS = {"/api/", "/api/x"}
+
+
 def _walk(patterns: list[URLPattern | URLResolver], prefix: str = "") -> Iterator[str]:
     for p in patterns:
         route = str(p.pattern)
@@ -49,7 +53,10 @@ def protected_routes() -> list[str]:
 def test_anonymous_is_refused(client, db, url: str) -> None:
     for method in ("get", "post"):
         response = getattr(client, method)(url)
-        if url.startswith("/api/"):
+        if url in UNKNOWN_API_PATHS:
+            assert response.status_code == 404, (method, url, response.status_code)
+            assert response.json()["code"] == "not_found"
+        elif url.startswith("/api/"):
             assert response.status_code in {401, 405}, (method, url, response.status_code)
         else:
             assert response.status_code in {302, 405}, (method, url, response.status_code)
