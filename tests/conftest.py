@@ -67,10 +67,10 @@ def org(db: None) -> Org:
         "陈晨", service, username="outsider", post=window_post, employee_no="A0004"
     )
     users = {
-        "head": head.user,
-        "employee": employee.user,
-        "peer": peer.user,
-        "outsider": outsider.user,
+        "head": f.user_of(head),
+        "employee": f.user_of(employee),
+        "peer": f.user_of(peer),
+        "outsider": f.user_of(outsider),
         "sysadmin": f.make_user("sysadmin"),
         "perfadmin": f.make_user("perfadmin"),
         "leader": f.make_user("leader"),

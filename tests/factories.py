@@ -58,6 +58,11 @@ def make_user(username: str, *, password: str = PASSWORD) -> User:
     return user
 
 
+def user_of(person: Person) -> User:
+    assert person.user is not None, f"{person} has no account"
+    return person.user
+
+
 def make_person(
     name: str,
     department: Department,

@@ -1,0 +1,61 @@
+"""Import jobs: one uploaded file, its progress and its result."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    FAILED = "failed", _("Failed")
+    SUCCEEDED = "succeeded", _("Succeeded")
+
+
+class ImportJob(models.Model):
+    """An organization import started from the web page and run as a background task."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        related_name="import_jobs",
+    )
+    file_name = models.CharField(_("file name"), max_length=255)
+    stored_path = models.CharField(max_length=500, editable=False)
+    dry_run = models.BooleanField(_("check only"), default=False)
+    ip = models.GenericIPAddressField(null=True, blank=True, editable=False)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows checked"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["owner", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {ImportStatus.FAILED, ImportStatus.SUCCEEDED}
+
+    @property
+    def percent(self) -> int:
+        if self.is_finished:
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(99, int(100 * self.processed_rows / self.total_rows))
