@@ -18,7 +18,7 @@ setup:
 	@bash scripts/setup.sh
 
 demo: setup
-	@$(PY) manage.py migrate --noinput -v 0
+	@JIXIAO_DEMO=1 $(PY) manage.py migrate --noinput -v 0
 	@$(JIXIAO) demo --seed $(SEED) --people $(PEOPLE) $(if $(RESET),--reset,--if-empty)
 	@bash scripts/serve_demo.sh $(HOST) $(PORT)
 
