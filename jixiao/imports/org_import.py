@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from jixiao.core import audit
 from jixiao.core.actor import Actor
+from jixiao.core.bulk import bulk_update_rows
 from jixiao.imports.formats import DEPARTMENTS, PEOPLE, POSTS, Column, SheetSpec
 from jixiao.imports.parsing import RowError, Table, read_org_file
 from jixiao.org.access import Scope
@@ -847,7 +848,8 @@ def _write(plan: _Plan, actor: Actor) -> None:
             d.path, d.depth = path, depth
             if d.code not in changed_codes:
                 moved.append(d)
-    Department.objects.bulk_update(
+    bulk_update_rows(
+        Department,
         changed_depts,
         [
             "name",
@@ -860,9 +862,8 @@ def _write(plan: _Plan, actor: Actor) -> None:
             "depth",
             "version",
         ],
-        batch_size=BATCH,
     )
-    Department.objects.bulk_update(moved, ["parent", "path", "depth"], batch_size=BATCH)
+    bulk_update_rows(Department, moved, ["parent", "path", "depth"])
     entries += [
         audit.entry("org.department.create", d, audit.diff({}, _snap(d, dept_attrs)))
         for d in new_depts
@@ -909,7 +910,8 @@ def _write(plan: _Plan, actor: Actor) -> None:
             else:
                 setattr(p, _POST_ATTRS[key], value)
         p.version += 1
-    Post.objects.bulk_update(
+    bulk_update_rows(
+        Post,
         changed_posts,
         [
             "name",
@@ -921,7 +923,6 @@ def _write(plan: _Plan, actor: Actor) -> None:
             "is_active",
             "version",
         ],
-        batch_size=BATCH,
     )
     entries += [
         audit.entry("org.post.create", p, audit.diff({}, _snap(p, post_attrs))) for p in new_posts
@@ -995,7 +996,8 @@ def _write(plan: _Plan, actor: Actor) -> None:
         if sup:
             person.superior_id = emp_ids[sup]
             with_superior.append(person)
-    Person.objects.bulk_update(
+    bulk_update_rows(
+        Person,
         changed_people,
         [
             "name",
@@ -1012,9 +1014,8 @@ def _write(plan: _Plan, actor: Actor) -> None:
             "is_active",
             "version",
         ],
-        batch_size=BATCH,
     )
-    Person.objects.bulk_update(with_superior, ["superior"], batch_size=BATCH)
+    bulk_update_rows(Person, with_superior, ["superior"])
     for start, ids in closing.items():
         for i in range(0, len(ids), BATCH):
             PersonStatusChange.objects.filter(

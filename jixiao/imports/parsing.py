@@ -1,6 +1,6 @@
 """Reading an organization file (.xlsx or .csv) into plain rows, checking only its shape.
 
-Values are returned raw (as openpyxl or the CSV reader gives them); the importer cleans
+Values are returned raw (as calamine or the CSV reader gives them); the importer cleans
 and validates them. Line numbers are the row numbers a user sees in Excel (header = 1).
 """
 
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -206,43 +205,40 @@ def read_org_file(path: Path, *, progress: Progress | None = None) -> ParsedFile
 
 
 def _read_xlsx(path: Path, parsed: ParsedFile, progress: Progress | None) -> None:
-    from openpyxl import load_workbook
+    """Read with calamine (Rust): twenty times faster than openpyxl on large workbooks.
+
+    Sheets are read from A1 (`skip_empty_area=False`) so that line numbers in error reports
+    match what the person sees in Excel.
+    """
+    from python_calamine import CalamineWorkbook
 
     invalid = RowError("", 0, "", "invalid_workbook", _("The file is not a valid .xlsx workbook."))
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, IndexError, EOFError):
-        parsed.errors.append(invalid)
-        return
-    except Exception:  # openpyxl raises its own InvalidFileException and parser errors
-        parsed.errors.append(invalid)
-        return
-    try:
+        wb = CalamineWorkbook.from_path(str(path))
+        names = [name for name in wb.sheet_names if name in SPEC_BY_SHEET]
         sheets = [
-            (SPEC_BY_SHEET[ws.title], ws) for ws in wb.worksheets if ws.title in SPEC_BY_SHEET
+            (SPEC_BY_SHEET[name], name, wb.get_sheet_by_name(name).to_python(skip_empty_area=False))
+            for name in names
         ]
-        if not sheets:
-            names = "、".join(s.sheet for s in SPECS)
-            parsed.errors.append(
-                RowError(
-                    "",
-                    0,
-                    "",
-                    "no_sheets",
-                    _("The workbook has none of the sheets %(names)s.") % {"names": names},
-                )
+    except Exception:  # calamine raises its own error types for corrupt or foreign files
+        parsed.errors.append(invalid)
+        return
+    if not sheets:
+        names_text = "、".join(s.sheet for s in SPECS)
+        parsed.errors.append(
+            RowError(
+                "",
+                0,
+                "",
+                "no_sheets",
+                _("The workbook has none of the sheets %(names)s.") % {"names": names_text},
             )
-            return
-        total = sum(max((ws.max_row or 1) - 1, 0) for _spec, ws in sheets)
-        ticker = _Ticker(progress, total)
-        for spec, ws in sheets:
-            try:
-                _collect(spec, ws.title, ws.iter_rows(values_only=True), parsed, ticker)
-            except Exception:
-                parsed.errors.append(invalid)
-                return
-    finally:
-        wb.close()
+        )
+        return
+    total = sum(max(len(rows) - 1, 0) for _spec, _name, rows in sheets)
+    ticker = _Ticker(progress, total)
+    for spec, name, rows in sheets:
+        _collect(spec, name, iter(tuple(row) for row in rows), parsed, ticker)
 
 
 def _decode(data: bytes) -> str | None:
