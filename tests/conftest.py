@@ -26,6 +26,14 @@ from tests import factories as f
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Cached lists (ranks and the like) must not leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @dataclass
 class Org:
     unit: Department

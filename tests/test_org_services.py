@@ -14,7 +14,12 @@ from jixiao.org import services as s
 from jixiao.org.access import scope_for
 from jixiao.org.forms import DepartmentForm
 from jixiao.org.models import Department, Person, PersonStatusChange, Role, RoleGrant
-from jixiao.org.selectors import department_tree, reporting_chain, scope_counts
+from jixiao.org.selectors import (
+    department_tree,
+    people_visible_to,
+    reporting_chain,
+    scope_counts,
+)
 from tests import factories as f
 
 ACTOR = Actor.system("test")
@@ -318,3 +323,14 @@ def test_selectors_counts_and_chain(org):
     assert [p.name for p in reporting_chain(emp)] == ["王主任", "局长"]
     counts = scope_counts(org.users["head"])
     assert counts.people == 3 and counts.departments == 2
+
+
+def test_reports_outside_the_department_are_visible_through_the_reporting_line(org):
+    """A head sees their department by path; a report elsewhere is added by id, and only it."""
+    remote = f.make_person("远程", org.service, superior=org.head)
+    indirect = f.make_person("间接", org.service, superior=remote)
+    scope = scope_for(f.user_of(org.head))
+    assert scope.outside_report_ids == {remote.pk, indirect.pk}
+    visible = set(people_visible_to(f.user_of(org.head)).values_list("pk", flat=True))
+    assert {remote.pk, indirect.pk, org.employee.pk, org.peer.pk} <= visible
+    assert org.outsider.pk not in visible

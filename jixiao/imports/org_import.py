@@ -28,6 +28,7 @@ from jixiao.core.bulk import bulk_update_rows
 from jixiao.imports.formats import DEPARTMENTS, PEOPLE, POSTS, Column, SheetSpec
 from jixiao.imports.parsing import RowError, Table, read_org_file
 from jixiao.org.access import Scope
+from jixiao.org.caches import forget_ranks
 from jixiao.org.models import Department, Person, PersonStatus, PersonStatusChange, Post
 from jixiao.org.services import DEPARTMENT_FIELDS, PERSON_FIELDS, POST_FIELDS
 
@@ -1035,6 +1036,7 @@ def _write(plan: _Plan, actor: Actor) -> None:
         for e in plan.person_changed
     ]
     audit.record_many(actor, entries, reason=_("Organization import"))
+    forget_ranks()
 
 
 # ---------------------------------------------------------------- entry point

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q
 
 from jixiao.org.models import Department, Person, Role, RoleGrant
@@ -27,7 +28,9 @@ class Scope:
     manage_paths: tuple[str, ...]
     person_id: int | None
     department_id: int | None
-    subordinate_ids: frozenset[int]
+    outside_report_ids: frozenset[int]
+    # Whether the person's own record already lies inside read_paths (then filters skip it).
+    person_covered: bool = False
 
     @property
     def can_view_audit(self) -> bool:
@@ -71,22 +74,32 @@ def _minimal_paths(paths: list[str]) -> tuple[str, ...]:
     return tuple(kept)
 
 
-def subordinate_ids_of(person_id: int) -> frozenset[int]:
-    """Direct and indirect reports: one query per reporting level, never per person."""
-    found: set[int] = set()
-    frontier = {person_id}
-    for _ in range(MAX_REPORTING_DEPTH):
-        level = set(
-            Person.objects.filter(superior_id__in=frontier, is_active=True).values_list(
-                "id", flat=True
-            )
+def subordinate_ids_of(person_id: int, covered_paths: tuple[str, ...] = ()) -> frozenset[int]:
+    """Direct and indirect reports outside the departments already covered, in one query.
+
+    A head of a large department has thousands of reports, nearly all inside their own
+    department; listing those again as ids would only make every scoped query slower.
+    """
+    person = connection.ops.quote_name(Person._meta.db_table)
+    department = connection.ops.quote_name(Department._meta.db_table)
+    outside = "".join(" AND d.path NOT LIKE %s" for _ in covered_paths)
+    sql = f"""
+        WITH RECURSIVE reports(id, department_id, level) AS (
+            SELECT id, department_id, 1 FROM {person} WHERE superior_id = %s AND is_active
+            UNION
+            SELECT p.id, p.department_id, r.level + 1
+            FROM {person} p JOIN reports r ON p.superior_id = r.id
+            WHERE p.is_active AND r.level < %s
         )
-        level -= found | {person_id}
-        if not level:
-            break
-        found |= level
-        frontier = level
-    return frozenset(found)
+        SELECT DISTINCT r.id FROM reports r
+        JOIN {department} d ON d.id = r.department_id
+        WHERE r.id <> %s{outside}
+    """
+    params: list[int | str] = [person_id, MAX_REPORTING_DEPTH, person_id]
+    params += [f"{path}%" for path in covered_paths]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return frozenset(row[0] for row in cursor.fetchall())
 
 
 def scope_for(user: Any) -> Scope:
@@ -105,16 +118,26 @@ def scope_for(user: Any) -> Scope:
     is_admin = bool(user.is_superuser) or Role.SYSTEM_ADMIN in roles
     read = [g.scope.path for g in grants if g.role in READ_ROLES and g.scope is not None]
     manage = [g.scope.path for g in grants if g.role in MANAGE_ROLES and g.scope is not None]
-    person = Person.objects.filter(user_id=user.pk).only("id", "department_id").first()
+    person = (
+        Person.objects.filter(user_id=user.pk)
+        .select_related("department")
+        .only("id", "department_id", "department__path")
+        .first()
+    )
+    read_paths = _minimal_paths(read)
     scope = Scope(
         user_id=user.pk,
         is_system_admin=is_admin,
         roles=roles,
-        read_paths=_minimal_paths(read),
+        read_paths=read_paths,
         manage_paths=_minimal_paths(manage),
         person_id=person.pk if person else None,
         department_id=person.department_id if person else None,
-        subordinate_ids=subordinate_ids_of(person.pk) if person else frozenset(),
+        outside_report_ids=(
+            frozenset() if person is None or is_admin else subordinate_ids_of(person.pk, read_paths)
+        ),
+        person_covered=person is not None
+        and any(person.department.path.startswith(p) for p in read_paths),
     )
     user._jixiao_scope = scope
     return scope

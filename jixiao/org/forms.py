@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from jixiao.core.forms import apply_domain_error
@@ -20,6 +21,7 @@ from jixiao.org.models import (
     PostClass,
     Role,
 )
+from jixiao.org.pickers import DepartmentChoiceField, PersonChoiceField, PostChoiceField
 from jixiao.org.services import DepartmentData, PersonData, PostData
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
     "RoleGrantForm",
     "SetActiveForm",
     "apply_domain_error",
+    "optional_pk",
     "show_domain_error",
 ]
 
@@ -69,26 +72,7 @@ class TablerForm(forms.Form):
                     widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
 
 
-class DepartmentChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    """Departments shown indented by depth, so the select reads like the tree."""
-
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{'　' * obj.depth}{obj.name}（{obj.code}）"
-
-
-class PersonChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.name}（{obj.employee_no}）"
-
-
-class PostChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    """Posts named with their department: the same post name recurs across departments."""
-
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.name}（{obj.department.name}）"
-
-
-def _optional_pk(obj: Any) -> int | None:
+def optional_pk(obj: Any) -> int | None:
     return obj.pk if obj is not None else None
 
 
@@ -110,7 +94,10 @@ class DepartmentForm(TablerForm):
     name = forms.CharField(label=_("Name"), max_length=100)
     kind = forms.ChoiceField(label=_("Kind"), choices=DepartmentKind.choices)
     parent = DepartmentChoiceField(
-        label=_("Parent department"), queryset=Department.objects.none(), required=False
+        label=_("Parent department"),
+        queryset=Department.objects.none(),
+        required=False,
+        choice_set="manage",
     )
     sort_order = forms.IntegerField(label=_("Order"), initial=0, required=False)
     description = forms.CharField(
@@ -162,7 +149,7 @@ class DepartmentForm(TablerForm):
             code=cd["code"],
             name=cd["name"],
             kind=cd["kind"],
-            parent_id=_optional_pk(cd.get("parent")),
+            parent_id=optional_pk(cd.get("parent")),
             sort_order=cd.get("sort_order") or 0,
             description=cd.get("description", ""),
         )
@@ -174,7 +161,9 @@ class DepartmentForm(TablerForm):
 class PostForm(TablerForm):
     code = forms.CharField(label=_("Code"), max_length=32)
     name = forms.CharField(label=_("Name"), max_length=100)
-    department = DepartmentChoiceField(label=_("Department"), queryset=Department.objects.none())
+    department = DepartmentChoiceField(
+        label=_("Department"), queryset=Department.objects.none(), choice_set="manage"
+    )
     category = forms.ChoiceField(label=_("Category"), choices=PostCategory.choices)
     post_class = forms.ChoiceField(label=_("Class"), choices=PostClass.choices)
     headcount = forms.IntegerField(label=_("Establishment"), min_value=0, initial=1)
@@ -229,8 +218,11 @@ class PostForm(TablerForm):
 
 class PostFilterForm(TablerForm):
     q = forms.CharField(label=_("Search"), required=False)
-    department = forms.TypedChoiceField(
-        label=_("Department"), required=False, coerce=int, empty_value=None
+    department = DepartmentChoiceField(
+        label=_("Department"),
+        queryset=Department.objects.none(),
+        required=False,
+        empty_label=_("All departments"),
     )
     category = forms.ChoiceField(
         label=_("Category"), required=False, choices=[("", _("All")), *PostCategory.choices]
@@ -242,13 +234,11 @@ class PostFilterForm(TablerForm):
         label=_("Active"), required=False, choices=ACTIVE_CHOICES, initial="1"
     )
 
-    def __init__(self, *args: Any, departments: list[Department], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, departments: QuerySet[Department], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["department"]
-        assert isinstance(field, forms.ChoiceField)
-        field.choices = [("", _("All departments"))] + [
-            (d.pk, f"{'　' * d.depth}{d.name}") for d in departments
-        ]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = departments
 
 
 # ---------------------------------------------------------------- people
@@ -260,7 +250,9 @@ class PersonEditForm(TablerForm):
     gender = forms.ChoiceField(
         label=_("Gender"), required=False, choices=[("", "—"), *Gender.choices]
     )
-    department = DepartmentChoiceField(label=_("Department"), queryset=Department.objects.none())
+    department = DepartmentChoiceField(
+        label=_("Department"), queryset=Department.objects.none(), choice_set="manage"
+    )
     post = PostChoiceField(label=_("Post"), queryset=Post.objects.none(), required=False)
     rank = forms.CharField(label=_("Rank"), max_length=32, required=False)
     superior = PersonChoiceField(
@@ -310,9 +302,9 @@ class PersonEditForm(TablerForm):
             employee_no=cd["employee_no"],
             name=cd["name"],
             department_id=cd["department"].pk,
-            post_id=_optional_pk(cd.get("post")),
+            post_id=optional_pk(cd.get("post")),
             rank=cd.get("rank", ""),
-            superior_id=_optional_pk(cd.get("superior")),
+            superior_id=optional_pk(cd.get("superior")),
             hire_date=cd.get("hire_date"),
             gender=cd.get("gender", ""),
             email=cd.get("email", ""),
@@ -350,8 +342,11 @@ class PersonStatusForm(TablerForm):
 
 class PeopleFilterForm(TablerForm):
     q = forms.CharField(label=_("Search"), required=False)
-    department = forms.TypedChoiceField(
-        label=_("Department"), required=False, coerce=int, empty_value=None
+    department = DepartmentChoiceField(
+        label=_("Department"),
+        queryset=Department.objects.none(),
+        required=False,
+        empty_label=_("All departments"),
     )
     subdepartments = forms.ChoiceField(
         label=_("Sub-departments"),
@@ -371,16 +366,14 @@ class PeopleFilterForm(TablerForm):
     )
 
     def __init__(
-        self, *args: Any, departments: list[Department], ranks: list[str], **kwargs: Any
+        self, *args: Any, departments: QuerySet[Department], ranks: list[str], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
         dept_field = self.fields["department"]
         rank_field = self.fields["rank"]
-        assert isinstance(dept_field, forms.ChoiceField)
+        assert isinstance(dept_field, forms.ModelChoiceField)
         assert isinstance(rank_field, forms.ChoiceField)
-        dept_field.choices = [("", _("All departments"))] + [
-            (d.pk, f"{'　' * d.depth}{d.name}") for d in departments
-        ]
+        dept_field.queryset = departments
         rank_field.choices = [("", _("All")), *((r, r) for r in ranks)]
 
 
@@ -389,6 +382,7 @@ class RoleGrantForm(TablerForm):
     scope_department = DepartmentChoiceField(
         label=_("Scope"),
         queryset=Department.objects.none(),
+        choice_set="manage",
         required=False,
         help_text=_("The department (with its sub-departments) the role covers."),
     )

@@ -42,10 +42,10 @@ def people_visible_to(user: Any) -> QuerySet[Person]:
     if scope.is_system_admin:
         return qs
     q = scope.department_q("department__")
-    if scope.person_id is not None:
+    if scope.person_id is not None and not scope.person_covered:
         q |= Q(pk=scope.person_id)
-    if scope.subordinate_ids:
-        q |= Q(pk__in=scope.subordinate_ids)
+    if scope.outside_report_ids:
+        q |= Q(pk__in=scope.outside_report_ids)
     return qs.filter(q)
 
 
@@ -154,7 +154,7 @@ def people_filtered(user: Any, f: PeopleFilter) -> QuerySet[Person]:
         qs = qs.filter(is_active=True)
     elif f.active == "0":
         qs = qs.filter(is_active=False)
-    return qs.order_by("department__path", "employee_no")
+    return qs.order_by("employee_no")
 
 
 def manageable_departments(user: Any) -> QuerySet[Department]:
@@ -223,19 +223,6 @@ def posts_filtered(user: Any, f: PostFilter) -> QuerySet[Post]:
         qs = qs.filter(is_active=False)
     return qs.annotate(holders=Count("people", filter=Q(people__is_active=True))).order_by(
         "department__path", "code"
-    )
-
-
-def ranks_visible_to(user: Any) -> list[str]:
-    """The distinct ranks in the user's scope, for the rank filter."""
-    return sorted(
-        set(
-            people_visible_to(user)
-            .exclude(rank="")
-            .order_by()
-            .values_list("rank", flat=True)
-            .distinct()
-        )
     )
 
 

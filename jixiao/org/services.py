@@ -25,6 +25,7 @@ from jixiao.core.errors import (
     validation_failed,
 )
 from jixiao.org.access import Scope
+from jixiao.org.caches import forget_ranks
 from jixiao.org.models import (
     Department,
     DepartmentKind,
@@ -564,6 +565,7 @@ def person_create(*, actor: Actor, scope: Scope | None, data: PersonData) -> Per
     audit.record(
         actor, "org.person.create", person, audit.diff({}, audit.snapshot(person, PERSON_FIELDS))
     )
+    forget_ranks()
     return person
 
 
@@ -608,6 +610,7 @@ def person_update(
         audit.diff(before, audit.snapshot(person, PERSON_FIELDS)),
         reason,
     )
+    forget_ranks()
     return person
 
 

@@ -18,6 +18,7 @@ urlpatterns = [
         views_departments.department_delete,
         name="department_delete",
     ),
+    path("options/<str:kind>/", views_departments.picker_options, name="picker_options"),
     path("posts/", views_posts.post_list, name="posts"),
     path("posts/new/", views_posts.post_create, name="post_create"),
     path("posts/<int:pk>/", views_posts.post_detail, name="post_detail"),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -16,6 +19,7 @@ from jixiao.org import services
 from jixiao.org.access import scope_for
 from jixiao.org.forms import DepartmentForm, ReasonForm, SetActiveForm, show_domain_error
 from jixiao.org.models import Department
+from jixiao.org.pickers import search_options
 from jixiao.org.selectors import (
     can_manage_department,
     department_ancestors,
@@ -220,4 +224,36 @@ def department_delete(request: HttpRequest, pk: int) -> HttpResponse:
         "org/department_confirm.html",
         {"form": form, "department": dept, "action": "delete"},
         status=400 if error is not None else 200,
+    )
+
+
+PICKER_SETS = {"visible", "manage"}
+
+
+@login_required
+def picker_options(request: HttpRequest, kind: str) -> HttpResponse:
+    """Options matching a search, for the pickers of large organizations (htmx)."""
+    choice_set = request.GET.get("set", "visible")
+    if choice_set not in PICKER_SETS:
+        raise Http404
+    qs: QuerySet[Any]
+    if kind == "departments":
+        qs = (
+            manageable_departments(request.user)
+            if choice_set == "manage"
+            else departments_visible_to(request.user)
+        )
+    elif kind == "posts":
+        qs = posts_visible_to(request.user).filter(is_active=True)
+    elif kind == "people":
+        qs = people_visible_to(request.user).select_related(None).filter(is_active=True)
+    else:
+        raise Http404
+    return render(
+        request,
+        "org/widgets/picker_options.html",
+        {
+            "options": search_options(kind, qs, request.GET.get("picker_q", "")),
+            "blank": request.GET.get("blank") == "1",
+        },
     )

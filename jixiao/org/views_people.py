@@ -17,6 +17,7 @@ from jixiao.core.errors import DomainError, forbidden
 from jixiao.core.selectors import audit_records_for_object
 from jixiao.org import services
 from jixiao.org.access import Scope, scope_for
+from jixiao.org.caches import ranks_in_use
 from jixiao.org.forms import (
     PeopleFilterForm,
     PersonCreateForm,
@@ -24,6 +25,7 @@ from jixiao.org.forms import (
     PersonStatusForm,
     ReasonForm,
     RoleGrantForm,
+    optional_pk,
     show_domain_error,
 )
 from jixiao.org.models import Person, PersonStatus, Post, RoleGrant
@@ -36,7 +38,6 @@ from jixiao.org.selectors import (
     people_filtered,
     people_visible_to,
     posts_visible_to,
-    ranks_visible_to,
     reporting_chain,
 )
 from jixiao.org.views import form_status, is_htmx, paginate
@@ -48,14 +49,12 @@ ROLE_FIELD_MAP = {"scope": "scope_department"}
 
 @login_required
 def people_list(request: HttpRequest) -> HttpResponse:
-    departments = list(departments_visible_to(request.user).order_by("path"))
-    form = PeopleFilterForm(
-        request.GET or None, departments=departments, ranks=ranks_visible_to(request.user)
-    )
+    departments = departments_visible_to(request.user).order_by("path")
+    form = PeopleFilterForm(request.GET or None, departments=departments, ranks=ranks_in_use())
     cd = form.cleaned_data if form.is_bound and form.is_valid() else {}
     f = PeopleFilter(
         q=cd.get("q", ""),
-        department_id=cd.get("department"),
+        department_id=optional_pk(cd.get("department")),
         include_subdepartments=cd.get("subdepartments", "1") != "0",
         status=cd.get("status", ""),
         post_class=cd.get("post_class", ""),

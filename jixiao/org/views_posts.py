@@ -14,7 +14,13 @@ from jixiao.core.errors import DomainError, forbidden
 from jixiao.core.selectors import audit_records_for_object
 from jixiao.org import services
 from jixiao.org.access import scope_for
-from jixiao.org.forms import PostFilterForm, PostForm, SetActiveForm, show_domain_error
+from jixiao.org.forms import (
+    PostFilterForm,
+    PostForm,
+    SetActiveForm,
+    optional_pk,
+    show_domain_error,
+)
 from jixiao.org.models import Department
 from jixiao.org.selectors import (
     PostFilter,
@@ -32,12 +38,12 @@ POSTS_PER_PAGE = 50
 
 @login_required
 def post_list(request: HttpRequest) -> HttpResponse:
-    departments = list(departments_visible_to(request.user).order_by("path"))
+    departments = departments_visible_to(request.user).order_by("path")
     form = PostFilterForm(request.GET or None, departments=departments)
     cd = form.cleaned_data if form.is_bound and form.is_valid() else {}
     f = PostFilter(
         q=cd.get("q", ""),
-        department_id=cd.get("department"),
+        department_id=optional_pk(cd.get("department")),
         category=cd.get("category", ""),
         post_class=cd.get("post_class", ""),
         active=cd.get("active", "1") if form.is_bound else "1",
