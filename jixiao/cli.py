@@ -23,6 +23,8 @@ DESCRIPTION = """\
   export    导出组织数据 / export organization data to a workbook
   serve     启动网页服务（granian WSGI）/ serve the web application (granian, WSGI)
   worker    启动后台任务处理进程 / run the background task worker
+  engine    计算引擎：AHP、熵权、TOPSIS、公式、计分规则（无需数据库）/
+            the scoring engine on CSV/xlsx files: AHP, entropy, TOPSIS, formulas, rules
   bench     性能基准测试 / benchmarks
   manage    其他 Django 管理命令 / any other Django management command
 """
@@ -35,6 +37,9 @@ EPILOG = """\
   jixiao serve --host 0.0.0.0 --port 8000 --workers 2 --threads 4
   jixiao worker
   jixiao bench org --people 100000 --json
+  jixiao bench engine
+  jixiao engine ahp 判断矩阵.csv
+  jixiao engine --help
   jixiao manage migrate
 """
 
@@ -50,6 +55,8 @@ class Plan:
     manage: list[str] = field(default_factory=list)
     program: list[str] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
+    # Arguments for `jixiao.engine_cli.main`, run in this process without Django.
+    engine: tuple[str, ...] | None = None
 
 
 def _env_int(name: str, default: int) -> int:
@@ -134,13 +141,22 @@ def parser() -> argparse.ArgumentParser:
     )
 
     bench = sub.add_parser("bench", help="性能基准 / benchmarks")
-    bench.add_argument("target", choices=["org"], help="org: 组织规模基准 / organization scale")
+    bench.add_argument(
+        "target",
+        choices=["org", "engine"],
+        help="org: 组织规模基准 / organization scale; engine: 计算引擎 / the scoring engine",
+    )
     bench.add_argument("--people", type=_positive, help="人数 / people (default 100000)")
     bench.add_argument("--json", action="store_true", help="输出 JSON / print JSON")
     bench.add_argument(
         "--force", action="store_true", help="清空已有组织数据 / wipe an existing organization"
     )
 
+    sub.add_parser(
+        "engine",
+        help="计算引擎命令 / scoring engine commands (jixiao engine --help)",
+        add_help=False,
+    )
     sub.add_parser("manage", help="Django 管理命令 / a Django management command")
     return p
 
@@ -151,6 +167,8 @@ PASS_THROUGH = {"manage", "worker"}
 def plan(argv: Sequence[str]) -> Plan:
     """Map the command line to what should run. Raises SystemExit on bad arguments."""
     args_list = list(argv)
+    if args_list and args_list[0] == "engine":
+        return Plan(engine=tuple(args_list[1:]))
     if args_list and args_list[0] in PASS_THROUGH:
         rest = args_list[1:]
         if args_list[0] == "worker":
@@ -188,6 +206,9 @@ def plan(argv: Sequence[str]) -> Plan:
         return Plan(
             manage=["export_org", args.file, *(["--kind", args.sheet] if args.sheet else [])]
         )
+    if args.command == "bench" and args.target == "engine":
+        options = ["--people", str(args.people)] if args.people is not None else []
+        return Plan(engine=("bench", *options, *(["--json"] if args.json else [])))
     if args.command == "bench":
         cmd = ["bench", args.target]
         if args.people is not None:
@@ -229,6 +250,10 @@ def plan(argv: Sequence[str]) -> Plan:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `jixiao` console script."""
     what = plan(sys.argv[1:] if argv is None else argv)
+    if what.engine is not None:
+        from jixiao import engine_cli
+
+        return engine_cli.main(list(what.engine))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.update(what.env)
     if what.program:
