@@ -11,6 +11,7 @@ from ninja import NinjaAPI, Swagger
 
 from jixiao.accounts.api_auth import ApiTokenAuth, SessionAuth
 from jixiao.core.api_errors import fallback_router, json_refusals, register_error_handlers
+from jixiao.indicators.api import router as indicators_router
 from jixiao.org.api import router as org_router
 
 DESCRIPTION = """
@@ -55,5 +56,6 @@ api = JixiaoAPI(
 )
 register_error_handlers(api)
 api.add_router("", org_router)
+api.add_router("", indicators_router)
 # Last, so that it only answers paths no other route matched.
 api.add_router("", fallback_router())

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "jixiao.core",
     "jixiao.accounts",
     "jixiao.org",
+    "jixiao.indicators",
     "jixiao.imports",
     "jixiao.reports",
 ]

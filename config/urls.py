@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("jixiao.accounts.urls")),
     path("org/", include("jixiao.org.urls")),
     path("audit/", include("jixiao.org.audit_urls")),
+    path("indicators/", include("jixiao.indicators.urls")),
     path("imports/", include("jixiao.imports.urls")),
     path("api/", api.urls),
 ]

@@ -778,7 +778,10 @@ def test_openapi_document(org):
         "/api/org/people/{person_id}/status": {"post"},
         "/api/audit": {"get"},
     }
-    assert {p: set(ops) for p, ops in doc["paths"].items()} == expected
+    # Other apps' routers are checked by their own tests (e.g. test_indicators_api.py).
+    assert {
+        p: set(ops) for p, ops in doc["paths"].items() if not p.startswith("/api/indicators")
+    } == expected
     schemes = doc["components"]["securitySchemes"]
     assert {s["type"] for s in schemes.values()} == {"http", "apiKey"}
     for path, ops in doc["paths"].items():

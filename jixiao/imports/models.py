@@ -14,14 +14,23 @@ class ImportStatus(models.TextChoices):
     SUCCEEDED = "succeeded", _("Succeeded")
 
 
+class ImportKind(models.TextChoices):
+    ORG = "org", _("Organization")
+    INDICATORS = "indicators", _("Indicator library")
+
+
 class ImportJob(models.Model):
-    """An organization import started from the web page and run as a background task."""
+    """An import (organization or indicator library) started from the web page and run as a
+    background task."""
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),
         on_delete=models.CASCADE,
         related_name="import_jobs",
+    )
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=ImportKind.choices, default=ImportKind.ORG
     )
     file_name = models.CharField(_("file name"), max_length=255)
     stored_path = models.CharField(max_length=500, editable=False)

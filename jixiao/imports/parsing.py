@@ -1,4 +1,4 @@
-"""Reading an organization file (.xlsx or .csv) into plain rows, checking only its shape.
+"""Reading an import file (.xlsx or .csv) into plain rows, checking only its shape.
 
 Values are returned raw (as calamine or the CSV reader gives them); the importer cleans
 and validates them. Line numbers are the row numbers a user sees in Excel (header = 1).
@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from jixiao.imports.formats import SPEC_BY_SHEET, SPECS, SheetSpec
+from jixiao.imports.formats import SPECS, SheetSpec
 
 Progress = Callable[[int, int], None]
 PROGRESS_EVERY = 1000
@@ -161,7 +161,15 @@ class _Ticker:
 
 
 def read_org_file(path: Path, *, progress: Progress | None = None) -> ParsedFile:
-    """Read an .xlsx workbook or a .csv file; shape errors are returned, never raised."""
+    """Read an organization workbook or CSV file; shape errors are returned, never raised."""
+    return read_table_file(path, SPECS, progress=progress)
+
+
+def read_table_file(
+    path: Path, specs: tuple[SheetSpec, ...], *, progress: Progress | None = None
+) -> ParsedFile:
+    """Read an .xlsx workbook (one sheet per spec) or a .csv file (one spec, told apart by its
+    header row); shape errors are returned, never raised."""
     parsed = ParsedFile()
     try:
         size = path.stat().st_size
@@ -186,9 +194,9 @@ def read_org_file(path: Path, *, progress: Progress | None = None) -> ParsedFile
         return parsed
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        _read_csv(path, parsed, progress)
+        _read_csv(path, parsed, progress, specs)
     elif suffix in {".xlsx", ".xlsm"}:
-        _read_xlsx(path, parsed, progress)
+        _read_xlsx(path, parsed, progress, specs)
     else:
         parsed.errors.append(
             RowError(
@@ -204,7 +212,9 @@ def read_org_file(path: Path, *, progress: Progress | None = None) -> ParsedFile
     return parsed
 
 
-def _read_xlsx(path: Path, parsed: ParsedFile, progress: Progress | None) -> None:
+def _read_xlsx(
+    path: Path, parsed: ParsedFile, progress: Progress | None, specs: tuple[SheetSpec, ...]
+) -> None:
     """Read with calamine (Rust): twenty times faster than openpyxl on large workbooks.
 
     Sheets are read from A1 (`skip_empty_area=False`) so that line numbers in error reports
@@ -215,16 +225,17 @@ def _read_xlsx(path: Path, parsed: ParsedFile, progress: Progress | None) -> Non
     invalid = RowError("", 0, "", "invalid_workbook", _("The file is not a valid .xlsx workbook."))
     try:
         wb = CalamineWorkbook.from_path(str(path))
-        names = [name for name in wb.sheet_names if name in SPEC_BY_SHEET]
+        by_sheet = {spec.sheet: spec for spec in specs}
+        names = [name for name in wb.sheet_names if name in by_sheet]
         sheets = [
-            (SPEC_BY_SHEET[name], name, wb.get_sheet_by_name(name).to_python(skip_empty_area=False))
+            (by_sheet[name], name, wb.get_sheet_by_name(name).to_python(skip_empty_area=False))
             for name in names
         ]
     except Exception:  # calamine raises its own error types for corrupt or foreign files
         parsed.errors.append(invalid)
         return
     if not sheets:
-        names_text = "、".join(s.sheet for s in SPECS)
+        names_text = "、".join(s.sheet for s in specs)
         parsed.errors.append(
             RowError(
                 "",
@@ -252,19 +263,21 @@ def _decode(data: bytes) -> str | None:
     return None
 
 
-def detect_kind(headers: list[str]) -> SheetSpec | None:
+def detect_kind(headers: list[str], specs: tuple[SheetSpec, ...] = SPECS) -> SheetSpec | None:
     """The kind whose headers best match; None when nothing matches a key column."""
     names = {_header(h) for h in headers}
     best: SheetSpec | None = None
     best_score = 0
-    for spec in SPECS:
+    for spec in specs:
         score = len(names & set(spec.headers))
         if spec.column(spec.key_column).header in names and score > best_score:
             best, best_score = spec, score
     return best
 
 
-def _read_csv(path: Path, parsed: ParsedFile, progress: Progress | None) -> None:
+def _read_csv(
+    path: Path, parsed: ParsedFile, progress: Progress | None, specs: tuple[SheetSpec, ...]
+) -> None:
     text = _decode(path.read_bytes())
     if text is None or "\x00" in text:
         parsed.errors.append(
@@ -285,17 +298,15 @@ def _read_csv(path: Path, parsed: ParsedFile, progress: Progress | None) -> None
     if not rows:
         parsed.errors.append(RowError("", 0, "", "empty_file", _("The file is empty.")))
         return
-    spec = detect_kind(rows[0])
+    spec = detect_kind(rows[0], specs)
     if spec is None:
-        parsed.errors.append(
-            RowError(
-                "CSV",
-                1,
-                "",
-                "unknown_kind",
-                _("Cannot tell departments, posts or people from the header row."),
-            )
+        message = (
+            _("Cannot tell departments, posts or people from the header row.")
+            if specs is SPECS
+            else _("The header row matches none of: %(names)s.")
+            % {"names": "、".join(s.sheet for s in specs)}
         )
+        parsed.errors.append(RowError("CSV", 1, "", "unknown_kind", message))
         return
     ticker = _Ticker(progress, len(rows) - 1)
     _collect(spec, spec.sheet, iter([tuple(r) for r in rows]), parsed, ticker)

@@ -14,8 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jixiao.core.actor import Actor
-from jixiao.imports.models import ImportJob, ImportStatus
-from jixiao.imports.org_import import import_org_file
+from jixiao.imports.indicator_import import IndicatorImportOutcome, import_indicator_file
+from jixiao.imports.models import ImportJob, ImportKind, ImportStatus
+from jixiao.imports.org_import import ImportOutcome, import_org_file
+from jixiao.indicators.permissions import can_manage_library
 from jixiao.org.access import scope_for
 
 logger = logging.getLogger(__name__)
@@ -29,7 +31,12 @@ def _upload_dir() -> Path:
 
 
 def import_job_create(
-    *, actor: Actor, owner: Any, upload: UploadedFile[bytes], dry_run: bool
+    *,
+    actor: Actor,
+    owner: Any,
+    upload: UploadedFile[bytes],
+    dry_run: bool,
+    kind: str = ImportKind.ORG,
 ) -> ImportJob:
     """Store the upload and queue its import; the task starts once the job row is committed."""
     from jixiao.imports.tasks import run_import_job
@@ -41,7 +48,12 @@ def import_job_create(
             fh.write(chunk)
     with transaction.atomic(durable=True):
         job = ImportJob.objects.create(
-            owner=owner, file_name=name[:255], stored_path=str(stored), dry_run=dry_run, ip=actor.ip
+            owner=owner,
+            kind=kind,
+            file_name=name[:255],
+            stored_path=str(stored),
+            dry_run=dry_run,
+            ip=actor.ip,
         )
         job_id = job.pk
         transaction.on_commit(lambda: run_import_job.enqueue(job_id))
@@ -72,13 +84,29 @@ def import_job_run(*, job_id: int) -> None:
     job = ImportJob.objects.select_related("owner").get(pk=job_id)
     path = Path(job.stored_path)
     actor = Actor(user_id=job.owner_id, label=job.owner.get_username(), source="import", ip=job.ip)
+    outcome: ImportOutcome | IndicatorImportOutcome
     try:
         scope = scope_for(job.owner)
-        if not scope.can_import:
-            raise PermissionError
-        outcome = import_org_file(
-            path, actor=actor, scope=scope, progress=_progress_writer(job_id), dry_run=job.dry_run
-        )
+        if job.kind == ImportKind.INDICATORS:
+            if not can_manage_library(job.owner):
+                raise PermissionError
+            outcome = import_indicator_file(
+                path,
+                actor=actor,
+                scope=scope,
+                progress=_progress_writer(job_id),
+                dry_run=job.dry_run,
+            )
+        else:
+            if not scope.can_import:
+                raise PermissionError
+            outcome = import_org_file(
+                path,
+                actor=actor,
+                scope=scope,
+                progress=_progress_writer(job_id),
+                dry_run=job.dry_run,
+            )
     except PermissionError:
         ImportJob.objects.filter(pk=job_id).update(
             status=ImportStatus.FAILED,

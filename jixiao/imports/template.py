@@ -8,13 +8,28 @@ from typing import Any
 import xlsxwriter
 from django.utils.translation import gettext as _
 
-from jixiao.imports.formats import SPECS
+from jixiao.imports.formats import SPECS, SheetSpec
 
 VALIDATED_ROWS = 20000
 
 
 def build_template() -> bytes:
-    """An .xlsx template; the header texts are exactly what the importer expects."""
+    """The organization template; the header texts are exactly what the importer expects."""
+    lines = [
+        _("Fill in the sheets 部门, 岗位 and 人员; any of them may be left out or deleted."),
+        _("Red headers are required columns. Do not rename, add or reorder header cells."),
+        _("Rows are matched by 编码 or 工号: existing records are updated, new ones are created."),
+        _("Dates are written as YYYY-MM-DD or as Excel dates."),
+        _("If any row is wrong nothing is imported, and every wrong row is listed."),
+    ]
+    return build_workbook_template(SPECS, heading=_("Organization import template"), lines=lines)
+
+
+def build_workbook_template(
+    specs: tuple[SheetSpec, ...], *, heading: str, lines: list[str]
+) -> bytes:
+    """An .xlsx template for any import format: an instruction sheet (说明), one sheet per
+    spec with required headers marked, drop-downs for enumerations, and example rows."""
     buffer = io.BytesIO()
     wb = xlsxwriter.Workbook(buffer, {"in_memory": True})
     bold = wb.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1})
@@ -30,14 +45,7 @@ def build_template() -> bytes:
     notes.set_column(2, 2, 8)
     notes.set_column(3, 3, 40)
     notes.set_column(4, 4, 22)
-    notes.write(0, 0, _("Organization import template"), title)
-    lines = [
-        _("Fill in the sheets 部门, 岗位 and 人员; any of them may be left out or deleted."),
-        _("Red headers are required columns. Do not rename, add or reorder header cells."),
-        _("Rows are matched by 编码 or 工号: existing records are updated, new ones are created."),
-        _("Dates are written as YYYY-MM-DD or as Excel dates."),
-        _("If any row is wrong nothing is imported, and every wrong row is listed."),
-    ]
+    notes.write(0, 0, heading, title)
     for i, line in enumerate(lines, start=1):
         notes.write(i, 0, f"{i}. {line}")
     row = len(lines) + 2
@@ -47,7 +55,7 @@ def build_template() -> bytes:
         [_("Sheet"), _("Column"), _("Required"), _("Allowed values / notes"), _("Example")],
         bold,
     )
-    for spec in SPECS:
+    for spec in specs:
         for column in spec.columns:
             row += 1
             allowed = "、".join(label for label, _v in column.choices)
@@ -59,7 +67,7 @@ def build_template() -> bytes:
                 wrap,
             )
 
-    for spec in SPECS:
+    for spec in specs:
         ws = wb.add_worksheet(spec.sheet)
         ws.freeze_panes(1, 0)
         for i, column in enumerate(spec.columns):
@@ -84,7 +92,7 @@ def build_template() -> bytes:
     example = wb.add_worksheet("示例")
     example.write(0, 0, _("Example rows (this sheet is not imported)."), title)
     r = 2
-    for spec in SPECS:
+    for spec in specs:
         example.write(r, 0, spec.sheet, title)
         example.write_row(r + 1, 0, spec.headers, bold)
         example.write_row(r + 2, 0, [c.example for c in spec.columns])

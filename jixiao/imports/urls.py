@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jixiao.imports import views
+from jixiao.imports import views, views_indicators
 
 app_name = "imports"
 urlpatterns = [
@@ -10,4 +10,16 @@ urlpatterns = [
     path("export/<str:kind>.csv", views.export_csv, name="export_csv"),
     path("jobs/<int:pk>/", views.job_detail, name="job"),
     path("jobs/<int:pk>/progress/", views.job_progress, name="job_progress"),
+    path("indicators/", views_indicators.index, name="indicators"),
+    path(
+        "indicators/template.xlsx",
+        views_indicators.template_download,
+        name="indicators_template",
+    ),
+    path("indicators/export.xlsx", views_indicators.export_xlsx, name="indicators_export"),
+    path(
+        "indicators/export/<str:kind>.csv",
+        views_indicators.export_csv,
+        name="indicators_export_csv",
+    ),
 ]

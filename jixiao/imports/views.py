@@ -17,10 +17,13 @@ from jixiao.core.actor import actor_from_request
 from jixiao.core.errors import forbidden
 from jixiao.imports.formats import SPEC_BY_KIND
 from jixiao.imports.forms import ImportForm
+from jixiao.imports.indicator_formats import INDICATORS
+from jixiao.imports.models import ImportKind
 from jixiao.imports.org_export import export_org_csv, export_org_workbook
 from jixiao.imports.selectors import get_import_job_for_user, import_jobs_visible_to
 from jixiao.imports.services import import_job_create
 from jixiao.imports.template import build_template
+from jixiao.indicators.permissions import can_manage_library
 from jixiao.org.access import scope_for
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -95,8 +98,14 @@ def export_csv(request: HttpRequest, kind: str) -> HttpResponseBase:
 
 
 def _job_context(request: HttpRequest, pk: int) -> dict[str, Any]:
-    _require_import(request)
     job = get_import_job_for_user(request.user, pk)
+    if job.kind == ImportKind.INDICATORS:
+        if not can_manage_library(request.user):
+            raise forbidden()
+        sheets = [(INDICATORS.kind, INDICATORS.sheet)]
+    else:
+        _require_import(request)
+        sheets = [(k, s.sheet) for k, s in SPEC_BY_KIND.items()]
     summary = job.summary or {}
     counts = [
         (
@@ -105,9 +114,10 @@ def _job_context(request: HttpRequest, pk: int) -> dict[str, Any]:
             summary.get("updated", {}).get(kind, 0),
             summary.get("unchanged", {}).get(kind, 0),
         )
-        for kind, sheet in ((k, s.sheet) for k, s in SPEC_BY_KIND.items())
+        for kind, sheet in sheets
     ]
-    return {"job": job, "counts": counts}
+    new_versions = sum((summary.get("new_versions") or {}).values())
+    return {"job": job, "counts": counts, "new_versions": new_versions}
 
 
 @login_required
