@@ -7,12 +7,22 @@ import datetime
 import io
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from jixiao.core import audit
 from jixiao.core.actor import Actor
+from jixiao.core.errors import DomainError
 from jixiao.core.models import AuditRecord
+from jixiao.imports.org_import import import_org_file
+from jixiao.org import services
+from jixiao.org.models import Department, Person, Role, RoleGrant
+from tests import factories as f
+from tests.test_imports import DEPT_H, PEOPLE_H, POST_H, person_row, workbook
+
+IMPORT_ACTOR = Actor.system(label="test", source="import")
 
 ALL_PERSONAS = [
     "sysadmin",
@@ -268,3 +278,266 @@ def test_export_query_count_does_not_grow(client_for, org, django_assert_max_num
     with django_assert_max_num_queries(12):
         rows = read_csv(client.get("/audit/export.csv"))
     assert len(rows) == 121
+
+
+# --- scope: an auditor reads only their own subtrees ----------------------------------------
+
+
+@pytest.fixture
+def office_auditor(org):
+    """An auditor over 办公室 only (its sections included), with no other role."""
+    user = f.make_user("office_auditor")
+    f.grant(user, Role.AUDITOR, org.office)
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def scoped_records(org):
+    """One record inside 办公室, one in 政务服务科, one organization-wide, one of unknown scope."""
+    actor = Actor.for_user(org.users["perfadmin"], source="web")
+    return {
+        "inside": write(actor, "org.person.update", org.employee, {"rank": ["a", "b"]}),
+        "office": write(actor, "org.department.update", org.office, {"name": ["x", "办公室"]}),
+        "outside": write(actor, "org.person.update", org.outsider, {"rank": ["a", "b"]}),
+        "dept_outside": write(actor, "org.department.update", org.service, {"sort_order": [1, 2]}),
+        "org_wide": write(actor, "accounts.user.set_password", org.users["peer"], {}),
+        "legacy": AuditRecord.objects.create(
+            actor_label="old",
+            source="web",
+            action="org.person.update",
+            object_type="org.person",
+            object_id=str(org.outsider.pk),
+            object_label=str(org.outsider),
+            changes={},
+            scope_path=None,
+        ),
+    }
+
+
+def test_records_carry_the_department_path_written_with_them(org, scoped_records):
+    r = scoped_records
+    assert r["inside"].scope_path == org.secretariat.path
+    assert r["office"].scope_path == org.office.path
+    assert r["outside"].scope_path == org.service.path
+    assert r["dept_outside"].scope_path == org.service.path
+    assert r["org_wide"].scope_path == ""
+    grant = f.grant(org.users["peer"], Role.AUDITOR, org.service)
+    system_grant = f.grant(org.users["peer"], Role.SYSTEM_ADMIN, None)
+    assert audit.entry("org.role.grant", grant, {}).scope_path == org.service.path
+    assert audit.entry("org.role.grant", system_grant, {}).scope_path == ""
+    assert audit.entry("org.post.update", org.window_post, {}).scope_path == org.service.path
+    assert audit.entry("x", org.office, {}, scope_path="/9/").scope_path == "/9/"
+
+
+def test_scoped_auditor_lists_only_records_inside_their_subtree(office_auditor, scoped_records):
+    r = scoped_records
+    html = office_auditor.get("/audit/").content.decode()
+    assert ids_on(html) == {r["inside"].pk, r["office"].pk, r["org_wide"].pk}
+    filtered = office_auditor.get("/audit/", {"object_type": "org.person"}).content.decode()
+    assert ids_on(filtered) == {r["inside"].pk}
+
+
+def test_scoped_auditor_detail_outside_scope_is_404(office_auditor, scoped_records):
+    r = scoped_records
+    for key in ("inside", "office", "org_wide"):
+        assert office_auditor.get(f"/audit/{r[key].pk}/").status_code == 200, key
+    for key in ("outside", "dept_outside", "legacy"):
+        assert office_auditor.get(f"/audit/{r[key].pk}/").status_code == 404, key
+
+
+def test_scoped_auditor_export_respects_scope(org, office_auditor, scoped_records):
+    rows = read_csv(office_auditor.get("/audit/export.csv"))
+    labels = {row[7] for row in rows[1:]}
+    assert len(rows) == 4
+    assert labels == {str(org.employee), str(org.office), str(org.users["peer"])}
+
+
+def test_scoped_auditor_api_respects_scope(office_auditor, scoped_records):
+    r = scoped_records
+    body = office_auditor.get("/api/audit").json()
+    assert body["count"] == 3
+    assert {item["id"] for item in body["items"]} == {
+        r["inside"].pk,
+        r["office"].pk,
+        r["org_wide"].pk,
+    }
+
+
+def test_system_admin_and_root_auditor_see_every_record(client_for, scoped_records):
+    every = {record.pk for record in scoped_records.values()}
+    for persona in ("sysadmin", "auditor"):  # the fixture's auditor holds the root unit
+        client = client_for(persona)
+        assert ids_on(client.get("/audit/").content.decode()) == every, persona
+        assert client.get(f"/audit/{scoped_records['legacy'].pk}/").status_code == 200
+        assert len(read_csv(client.get("/audit/export.csv"))) == len(every) + 1
+
+
+def test_other_roles_do_not_make_a_user_an_auditor(org, scoped_records):
+    user = f.make_user("office_head_and_auditor")
+    f.grant(user, Role.PERFORMANCE_ADMIN, org.unit)
+    f.grant(user, Role.AUDITOR, org.service)
+    client = Client()
+    client.force_login(user)
+    html = client.get("/audit/").content.decode()
+    r = scoped_records
+    assert ids_on(html) == {r["outside"].pk, r["dept_outside"].pk, r["org_wide"].pk}
+
+
+def test_scoped_list_query_count_does_not_grow(org, office_auditor, django_assert_max_num_queries):
+    actor = Actor.for_user(org.users["perfadmin"], source="web")
+    audit.record(actor, "org.person.update", org.employee, {"rank": ["a", "b"]})
+    with django_assert_max_num_queries(15) as few:
+        office_auditor.get("/audit/")
+    audit.record_many(
+        actor,
+        [audit.entry("org.person.update", org.peer, {"rank": [str(i), "x"]}) for i in range(30)]
+        + [
+            audit.entry("org.person.update", org.outsider, {"rank": [str(i), "x"]})
+            for i in range(30)
+        ],
+    )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        html = office_auditor.get("/audit/").content.decode()
+    assert len(ids_on(html)) == 31
+
+
+def test_history_panel_hides_records_from_before_the_object_entered_scope(org):
+    """A person moved into 办公室 keeps their history; an 办公室 administrator sees only the
+    part written while the person was inside 办公室."""
+    admin = Actor.for_user(org.users["perfadmin"], source="web")
+    outsider = org.outsider
+    services.person_update(
+        actor=admin,
+        scope=None,
+        person_id=outsider.pk,
+        expected_version=outsider.version,
+        data=services.PersonData(
+            employee_no=outsider.employee_no,
+            name=outsider.name,
+            department_id=org.service.pk,
+            rank="二级主任科员",
+        ),
+    )
+    outsider.refresh_from_db()
+    services.person_update(
+        actor=admin,
+        scope=None,
+        person_id=outsider.pk,
+        expected_version=outsider.version,
+        data=services.PersonData(
+            employee_no=outsider.employee_no,
+            name=outsider.name,
+            department_id=org.secretariat.pk,
+            rank="二级主任科员",
+        ),
+    )
+    paths = list(
+        AuditRecord.objects.filter(object_type="org.person", object_id=str(outsider.pk))
+        .order_by("id")
+        .values_list("scope_path", flat=True)
+    )
+    assert paths == [org.service.path, org.secretariat.path]
+    office_admin = f.make_user("office_admin")
+    f.grant(office_admin, Role.PERFORMANCE_ADMIN, org.office)
+    client = Client()
+    client.force_login(office_admin)
+    html = client.get(f"/org/people/{outsider.pk}/").content.decode()
+    assert html.count('data-audit-action="org.person.update"') == 1
+    assert "二级主任科员" not in html.split('id="history"')[1]  # the rank change was outside
+    whole = client_of(org.users["perfadmin"]).get(f"/org/people/{outsider.pk}/").content.decode()
+    assert whole.count('data-audit-action="org.person.update"') == 2
+
+
+def client_of(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+# --- imports write scope paths from memory -------------------------------------------------
+
+
+def import_sheets(people: int) -> dict[str, list[list[object]]]:
+    return {
+        "部门": [DEPT_H, ["D011", "法规处", "部门", "U001", 1, "", "启用"]],
+        "岗位": [POST_H, ["P010", "法规专员", "D011", "非领导职务", "专业技术", 3, "", ""]],
+        "人员": [
+            PEOPLE_H,
+            person_row("A0004", "陈晨", "D002", 职级="四级主任科员", 岗位编码="P003"),
+            *[person_row(f"N{i:04d}", f"新人{i}", "D011", 岗位编码="P010") for i in range(people)],
+        ],
+    }
+
+
+def test_import_writes_scope_paths_without_a_query_per_record(org, tmp_path):
+    def run(people: int, name: str) -> int:
+        path = workbook(tmp_path, import_sheets(people), name=name)
+        with CaptureQueriesContext(connection) as ctx:
+            outcome = import_org_file(path, actor=IMPORT_ACTOR, scope=None)
+        assert outcome.ok, outcome
+        return len(ctx.captured_queries)
+
+    few = run(3, "few.xlsx")
+    records = AuditRecord.objects.filter(source="import")
+    dept = Department.objects.get(code="D011")
+    assert dept.path == f"{org.unit.path}{dept.pk}/"
+    by_object = {(r.object_type, r.object_label): r.scope_path for r in records}
+    assert by_object[("org.department", "法规处")] == dept.path
+    assert by_object[("org.post", "法规专员")] == dept.path
+    assert by_object[("org.person", "新人0（N0000）")] == dept.path
+    assert by_object[("org.person", str(org.outsider))] == org.service.path
+    many = run(60, "many.xlsx")  # 57 more people created, the rest unchanged
+    assert many <= few
+    assert set(
+        AuditRecord.objects.filter(object_type="org.person", object_label__startswith="新人")
+        .values_list("scope_path", flat=True)
+        .distinct()
+    ) == {dept.path}
+
+
+# --- deleting a department revokes its grants, on the record -------------------------------
+
+
+def test_department_delete_records_each_revoked_grant(org):
+    empty = f.make_department("临时专班", org.unit, code="T001")
+    a = f.grant(org.users["peer"], Role.AUDITOR, empty)
+    b = f.grant(org.users["leader"], Role.UNIT_LEADER, empty)
+    other = f.grant(org.users["peer"], Role.AUDITOR, org.service)
+    actor = Actor.for_user(org.users["sysadmin"], source="web")
+    services.department_delete(actor=actor, scope=None, department_id=empty.pk, reason="撤销专班")
+    revokes = AuditRecord.objects.filter(action="org.role.revoke").order_by("object_id")
+    assert [(r.object_id, r.changes) for r in revokes] == [
+        (str(a.pk), {"role": [Role.AUDITOR.value, None], "scope": [empty.pk, None]}),
+        (str(b.pk), {"role": [Role.UNIT_LEADER.value, None], "scope": [empty.pk, None]}),
+    ]
+    assert {r.reason for r in revokes} == {"撤销专班"}
+    assert {r.scope_path for r in revokes} == {empty.path}
+    assert all(r.actor_id == org.users["sysadmin"].pk for r in revokes)
+    assert AuditRecord.objects.filter(action="org.department.delete").count() == 1
+    assert set(RoleGrant.objects.filter(pk__in=[a.pk, b.pk, other.pk])) == {other}
+
+
+def test_department_delete_without_a_reason_explains_the_revocations(org):
+    empty = f.make_department("临时专班", org.unit, code="T001")
+    f.grant(org.users["peer"], Role.AUDITOR, empty)
+    services.department_delete(actor=Actor.system("test"), scope=None, department_id=empty.pk)
+    revoke = AuditRecord.objects.get(action="org.role.revoke")
+    assert revoke.reason == "所属部门已删除。"
+    assert AuditRecord.objects.get(action="org.department.delete").reason == ""
+
+
+def test_department_with_members_refuses_deletion_with_a_matching_message(org):
+    """Membership blocks deletion (people who left included); people who moved out do not."""
+    left = f.make_department("已撤科室", org.unit, code="T002")
+    person = f.make_person("钱离职", left, status="left", is_active=False)
+    with pytest.raises(DomainError) as exc:
+        services.department_delete(actor=Actor.system("test"), scope=None, department_id=left.pk)
+    assert exc.value.code == "department_has_people"
+    assert str(exc.value.message) == "该部门仍有人员（含已离职人员），不能删除，请改为停用。"
+    moved = f.make_department("过渡科室", org.unit, code="T003")
+    Person.objects.filter(pk=person.pk).update(department=moved)
+    Person.objects.filter(pk=person.pk).update(department=org.service)
+    services.department_delete(actor=Actor.system("test"), scope=None, department_id=moved.pk)
+    assert not Department.objects.filter(pk=moved.pk).exists()

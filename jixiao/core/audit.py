@@ -1,4 +1,11 @@
-"""Writing audit records. Called by services inside their transaction."""
+"""Writing audit records. Called by services inside their transaction.
+
+Each record carries the department subtree its object belonged to when it was written
+(`scope_path`, a materialized path such as "/1/5/", or "" for organization-wide objects), so that
+an auditor over one subtree reads only that subtree's records. Objects say where they belong by
+the `AuditScoped` protocol; a bulk writer that already holds the paths passes them instead, so
+that deriving them never costs a query per record.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +13,7 @@ import datetime
 import decimal
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from django.db import models
 
@@ -49,6 +56,23 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> Changes:
     }
 
 
+class AuditScoped(Protocol):
+    """A model whose audit records belong to a department subtree."""
+
+    def audit_scope_path(self) -> str:
+        """The materialized path ("/1/5/") of the subtree, or "" for organization-wide."""
+        ...
+
+
+def scope_path_of(obj: models.Model) -> str:
+    """Where obj's records belong: its `audit_scope_path()`, or "" when it has none.
+
+    The method may read a related department; bulk writers pass `scope_path` to `entry` instead.
+    """
+    method = getattr(obj, "audit_scope_path", None)
+    return str(method()) if callable(method) else ""
+
+
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
     action: str
@@ -56,22 +80,32 @@ class AuditEntry:
     object_id: str
     object_label: str
     changes: Changes
+    scope_path: str = ""
 
 
-def entry(action: str, obj: models.Model, changes: Changes) -> AuditEntry:
+def entry(
+    action: str, obj: models.Model, changes: Changes, *, scope_path: str | None = None
+) -> AuditEntry:
     return AuditEntry(
         action=action,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
         object_label=str(obj)[:255],
         changes=changes,
+        scope_path=scope_path_of(obj) if scope_path is None else scope_path,
     )
 
 
 def record(
-    actor: Actor, action: str, obj: models.Model, changes: Changes, reason: str = ""
+    actor: Actor,
+    action: str,
+    obj: models.Model,
+    changes: Changes,
+    reason: str = "",
+    *,
+    scope_path: str | None = None,
 ) -> None:
-    record_many(actor, [entry(action, obj, changes)], reason=reason)
+    record_many(actor, [entry(action, obj, changes, scope_path=scope_path)], reason=reason)
 
 
 def record_many(actor: Actor, entries: Iterable[AuditEntry], reason: str = "") -> int:
@@ -87,6 +121,7 @@ def record_many(actor: Actor, entries: Iterable[AuditEntry], reason: str = "") -
             object_label=e.object_label[:255],
             changes=e.changes,
             reason=reason,
+            scope_path=e.scope_path,
         )
         for e in entries
     ]

@@ -39,6 +39,13 @@ class AuditRecord(models.Model):
     object_label = models.CharField(_("object"), max_length=255)
     changes = models.JSONField(_("changes"), default=dict)
     reason = models.TextField(_("reason"), blank=True)
+    # The materialized department path ("/1/5/") of the subtree the object belonged to when the
+    # record was written; "" for organization-wide objects (indicators, a user's own tokens).
+    # NULL only on records written before the field existed: their scope is unknown, so only
+    # system administrators and auditors over a root department see them.
+    scope_path = models.CharField(
+        _("department scope"), max_length=255, null=True, blank=True, db_index=True
+    )
 
     objects = AuditRecordQuerySet.as_manager()
 
@@ -58,3 +65,31 @@ class AuditRecord(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("Audit records are immutable.")
+
+
+class CalendarDayKind(models.TextChoices):
+    HOLIDAY = "holiday", _("Holiday (放假)")
+    WORKDAY = "workday", _("Adjusted working day (调休上班)")
+
+
+class CalendarDay(models.Model):
+    """A day the working-day calendar treats differently from its weekmask: a public holiday
+    off, or a weekend day worked in exchange (调休). See jixiao/core/workdays.py."""
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=CalendarDayKind.choices)
+    name = models.CharField(_("name"), max_length=50, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["holiday", "workday"]), name="calendar_day_kind"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date.isoformat()} {self.name or self.get_kind_display()}"

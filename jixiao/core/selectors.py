@@ -1,4 +1,5 @@
-"""Reads of the audit trail. Who may read it is decided by the caller (org access helpers)."""
+"""Reads of the audit trail. Who may read which records is decided in org (audit_selectors),
+which passes the records a user may see to these filters."""
 
 from __future__ import annotations
 
@@ -21,8 +22,11 @@ class AuditFilter:
     date_to: datetime.date | None = None
 
 
-def audit_records_filtered(f: AuditFilter) -> QuerySet[AuditRecord]:
-    qs = AuditRecord.objects.all()
+def audit_records_filtered(
+    f: AuditFilter, records: QuerySet[AuditRecord] | None = None
+) -> QuerySet[AuditRecord]:
+    """`records` narrowed by the filter; all records when None (trusted callers only)."""
+    qs = AuditRecord.objects.all() if records is None else records
     if f.actor:
         qs = qs.filter(actor_label__icontains=f.actor.strip())
     if f.action:
@@ -40,8 +44,11 @@ def audit_records_filtered(f: AuditFilter) -> QuerySet[AuditRecord]:
     return qs.order_by("-at", "-id")
 
 
-def audit_records_for_object(obj: Model, limit: int = 50) -> QuerySet[AuditRecord]:
-    """The history of one object, newest first."""
-    return AuditRecord.objects.filter(
-        object_type=obj._meta.label_lower, object_id=str(obj.pk)
-    ).order_by("-at", "-id")[:limit]
+def audit_records_for_object(
+    obj: Model, limit: int = 50, records: QuerySet[AuditRecord] | None = None
+) -> QuerySet[AuditRecord]:
+    """The history of one object among `records` (all when None), newest first."""
+    qs = AuditRecord.objects.all() if records is None else records
+    return qs.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk)).order_by(
+        "-at", "-id"
+    )[:limit]

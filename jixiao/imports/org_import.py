@@ -639,6 +639,10 @@ def _plan_people(plan: _Plan) -> None:
 
 def _plan_activity(plan: _Plan) -> None:
     """Deactivated departments and posts may not keep active people or sub-departments."""
+    # Membership tests below run once per row: on the lists they would be quadratic.
+    new_depts = set(plan.dept_new)
+    new_posts = set(plan.post_new)
+    new_people = set(plan.person_new)
     dept_active: dict[str, bool] = {c: d.is_active for c, d in plan.dept_db.items()}
     for code in plan.dept_new:
         dept_active[code] = plan.dept_rows[code].values["is_active"] == "1"
@@ -663,7 +667,7 @@ def _plan_activity(plan: _Plan) -> None:
     for emp, row in plan.person_rows.items():
         existing = plan.person_db.get(emp)
         changed = plan.person_changed.get(emp, {})
-        if emp in plan.person_new:
+        if emp in new_people:
             status, dept, post = row.values["status"], row.values["department"], row.values["post"]
         elif existing is not None:
             status = changed.get("status", existing.status)
@@ -678,7 +682,7 @@ def _plan_activity(plan: _Plan) -> None:
             people_in_post[post] += 1
         if not row.ok:
             continue
-        touched = emp in plan.person_new or changed
+        touched = emp in new_people or changed
         if touched and not dept_active.get(dept, True):
             plan.error(
                 PEOPLE,
@@ -690,7 +694,7 @@ def _plan_activity(plan: _Plan) -> None:
     for code, row in plan.dept_rows.items():
         if dept_active.get(code, True) or not row.ok:
             continue
-        if code not in plan.dept_new and "is_active" not in plan.dept_changed.get(code, {}):
+        if code not in new_depts and "is_active" not in plan.dept_changed.get(code, {}):
             continue
         if people_in_dept.get(code):
             plan.error(
@@ -711,7 +715,7 @@ def _plan_activity(plan: _Plan) -> None:
     for code, row in plan.post_rows.items():
         if post_active.get(code, True) or not row.ok:
             continue
-        if code not in plan.post_new and "is_active" not in plan.post_changed.get(code, {}):
+        if code not in new_posts and "is_active" not in plan.post_changed.get(code, {}):
             continue
         if people_in_post.get(code):
             plan.error(
@@ -865,6 +869,9 @@ def _write(plan: _Plan, actor: Actor) -> None:
         ],
     )
     bulk_update_rows(Department, moved, ["parent", "path", "depth"])
+    # Audit scope paths come from this in-memory tree: reading each record's department would
+    # cost a query per row (Department.audit_scope_path reads its own path, already here).
+    dept_path = {pk: path for pk, (path, _depth) in paths.items()}
     entries += [
         audit.entry("org.department.create", d, audit.diff({}, _snap(d, dept_attrs)))
         for d in new_depts
@@ -926,13 +933,20 @@ def _write(plan: _Plan, actor: Actor) -> None:
         ],
     )
     entries += [
-        audit.entry("org.post.create", p, audit.diff({}, _snap(p, post_attrs))) for p in new_posts
+        audit.entry(
+            "org.post.create",
+            p,
+            audit.diff({}, _snap(p, post_attrs)),
+            scope_path=dept_path[p.department_id],
+        )
+        for p in new_posts
     ]
     entries += [
         audit.entry(
             "org.post.update",
             plan.post_db[c],
             audit.diff(befores[c], _snap(plan.post_db[c], post_attrs)),
+            scope_path=dept_path[plan.post_db[c].department_id],
         )
         for c in plan.post_changed
     ]
@@ -1024,7 +1038,12 @@ def _write(plan: _Plan, actor: Actor) -> None:
             ).update(end_date=start)
     PersonStatusChange.objects.bulk_create(history, batch_size=BATCH)
     entries += [
-        audit.entry("org.person.create", p, audit.diff({}, _snap(p, person_attrs)))
+        audit.entry(
+            "org.person.create",
+            p,
+            audit.diff({}, _snap(p, person_attrs)),
+            scope_path=dept_path[p.department_id],
+        )
         for p in new_people
     ]
     entries += [
@@ -1032,6 +1051,7 @@ def _write(plan: _Plan, actor: Actor) -> None:
             "org.person.update",
             plan.person_db[e],
             audit.diff(befores[e], _snap(plan.person_db[e], person_attrs)),
+            scope_path=dept_path[plan.person_db[e].department_id],
         )
         for e in plan.person_changed
     ]

@@ -31,10 +31,17 @@ class Scope:
     outside_report_ids: frozenset[int]
     # Whether the person's own record already lies inside read_paths (then filters skip it).
     person_covered: bool = False
+    # The subtrees of the user's auditor grants: the audit records they may read.
+    audit_paths: tuple[str, ...] = ()
 
     @property
     def can_view_audit(self) -> bool:
         return self.is_system_admin or Role.AUDITOR in self.roles
+
+    @property
+    def audits_a_root(self) -> bool:
+        """An auditor over a whole top-level unit, who also reads records of unknown scope."""
+        return any(p.count("/") == 2 for p in self.audit_paths)
 
     @property
     def can_manage_any(self) -> bool:
@@ -118,6 +125,7 @@ def scope_for(user: Any) -> Scope:
     is_admin = bool(user.is_superuser) or Role.SYSTEM_ADMIN in roles
     read = [g.scope.path for g in grants if g.role in READ_ROLES and g.scope is not None]
     manage = [g.scope.path for g in grants if g.role in MANAGE_ROLES and g.scope is not None]
+    audited = [g.scope.path for g in grants if g.role == Role.AUDITOR and g.scope is not None]
     person = (
         Person.objects.filter(user_id=user.pk)
         .select_related("department")
@@ -138,6 +146,7 @@ def scope_for(user: Any) -> Scope:
         ),
         person_covered=person is not None
         and any(person.department.path.startswith(p) for p in read_paths),
+        audit_paths=_minimal_paths(audited),
     )
     user._jixiao_scope = scope
     return scope

@@ -1,7 +1,8 @@
 """The audit trail pages: a filtered list, one record in full, and a CSV export.
 
-Only system administrators and auditors may read the trail. Nothing here (or anywhere in the
-product) edits or deletes an audit record.
+Only system administrators and auditors may read the trail, and an auditor only the records of
+their own department subtrees (audit_selectors.audit_records_visible_to); a record outside them
+answers 404. Nothing here (or anywhere in the product) edits or deletes an audit record.
 """
 
 from __future__ import annotations
@@ -31,9 +32,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from jixiao.core.actor import Source
-from jixiao.core.models import AuditRecord
 from jixiao.core.selectors import AuditFilter, audit_records_filtered
 from jixiao.org.access import scope_for
+from jixiao.org.audit_selectors import audit_records_visible_to
 
 PER_PAGE = 50
 SUMMARY_FIELDS = 6
@@ -156,7 +157,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     if form.is_bound:
         form.is_valid()
-    qs = audit_records_filtered(form.to_filter())
+    qs = audit_records_filtered(form.to_filter(), audit_records_visible_to(request.user))
     page_obj = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
     records = [(record, _changed_fields(record.changes)) for record in page_obj.object_list]
     query = request.GET.copy()
@@ -186,7 +187,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def audit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require_auditor(request, missing=Http404)
-    record = AuditRecord.objects.filter(pk=pk).first()
+    record = audit_records_visible_to(request.user).filter(pk=pk).first()
     if record is None:
         raise Http404
     history_query = urlencode({"object_type": record.object_type, "object_id": record.object_id})
@@ -262,7 +263,7 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse | HttpResponseRe
     if form.is_bound and not form.is_valid():
         # Show the errors on the list rather than export something other than what was asked.
         return redirect(f"{reverse('audit:list')}?{request.GET.urlencode()}")
-    qs = audit_records_filtered(form.to_filter())
+    qs = audit_records_filtered(form.to_filter(), audit_records_visible_to(request.user))
     response = StreamingHttpResponse(_export_rows(qs), content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'

@@ -52,6 +52,10 @@ class Department(models.Model):
     def ancestor_ids(self) -> list[int]:
         return [int(x) for x in self.path.strip("/").split("/") if x][:-1]
 
+    def audit_scope_path(self) -> str:
+        """Audit records of a department belong to its own subtree (jixiao.core.audit)."""
+        return self.path
+
 
 class PostCategory(models.TextChoices):
     LEADERSHIP = "leadership", _("Leadership post (领导职务)")
@@ -86,6 +90,11 @@ class Post(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def audit_scope_path(self) -> str:
+        """Its department's path; reads the department unless it is loaded (bulk writers pass
+        the path to audit.entry instead)."""
+        return self.department.path
 
 
 class PersonStatus(models.TextChoices):
@@ -163,6 +172,11 @@ class Person(models.Model):
     def __str__(self) -> str:
         return f"{self.name}（{self.employee_no}）"
 
+    def audit_scope_path(self) -> str:
+        """Its department's path; reads the department unless it is loaded (bulk writers pass
+        the path to audit.entry instead)."""
+        return self.department.path
+
 
 class PersonStatusChange(models.Model):
     """The history of a person's status with its dates."""
@@ -217,3 +231,7 @@ class RoleGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.role} {self.scope_id}"
+
+    def audit_scope_path(self) -> str:
+        """The path of the subtree granted; "" for an organization-wide (system admin) grant."""
+        return self.scope.path if self.scope is not None else ""

@@ -249,7 +249,7 @@ def department_ancestors(department: Department) -> list[Department]:
 
 
 def department_deletable(department: Department) -> bool:
-    """Only a department that never had people, children or posts may be deleted."""
+    """Only a department without members (counting those who left), children or posts."""
     return not (
         Person.objects.filter(department=department).exists()
         or Department.objects.filter(parent=department).exists()

@@ -286,18 +286,40 @@ def department_delete(
 ) -> None:
     dept = Department.objects.get(pk=department_id)
     _require_manage(scope, dept.path)
+    # Membership is what blocks: people who have left stay members, people who moved out do
+    # not. Their moves stay explainable from the audit trail, and the delete record below keeps
+    # the department's code and name.
     if Person.objects.filter(department=dept).exists():
         raise DomainError(
             "department_has_people",
-            _("A department that has or had people cannot be deleted; deactivate it instead."),
+            _(
+                "People belong to this department (including people who have left), "
+                "so it cannot be deleted; deactivate it instead."
+            ),
         )
     if Department.objects.filter(parent=dept).exists():
         raise DomainError("department_has_children", _("Delete or move its sub-departments first."))
     if Post.objects.filter(department=dept).exists():
         raise DomainError("department_has_posts", _("Delete or move its posts first."))
+    grants = list(RoleGrant.objects.filter(scope=dept).order_by("pk"))
+    # The grants over this department go with it: one revocation record each, written the way
+    # role_grant_remove writes them.
+    audit.record_many(
+        actor,
+        [
+            audit.entry(
+                "org.role.revoke",
+                g,
+                {"role": [g.role, None], "scope": [g.scope_id, None]},
+                scope_path=dept.path,
+            )
+            for g in grants
+        ],
+        reason=reason or _("Its department was deleted."),
+    )
     snap = audit.snapshot(dept, DEPARTMENT_FIELDS)
     audit.record(actor, "org.department.delete", dept, audit.diff(snap, {}), reason)
-    RoleGrant.objects.filter(scope=dept).delete()
+    RoleGrant.objects.filter(pk__in=[g.pk for g in grants]).delete()
     dept.delete()
 
 

@@ -14,9 +14,9 @@ from django.views.decorators.http import require_http_methods
 
 from jixiao.core.actor import actor_from_request
 from jixiao.core.errors import DomainError, forbidden
-from jixiao.core.selectors import audit_records_for_object
 from jixiao.org import services
 from jixiao.org.access import scope_for
+from jixiao.org.audit_selectors import audit_history_visible_to
 from jixiao.org.forms import DepartmentForm, ReasonForm, SetActiveForm, show_domain_error
 from jixiao.org.models import Department
 from jixiao.org.pickers import search_options
@@ -75,7 +75,7 @@ def department_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "posts": posts_visible_to(request.user).filter(department=dept).order_by("code"),
             "can_manage": can_manage,
             "deletable": can_manage and department_deletable(dept),
-            "history": audit_records_for_object(dept) if can_manage else None,
+            "history": audit_history_visible_to(request.user, dept) if can_manage else None,
             **paginate(request, people, 50),
         },
     )

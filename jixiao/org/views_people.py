@@ -12,11 +12,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from jixiao.accounts.models import User
 from jixiao.core.actor import actor_from_request
 from jixiao.core.errors import DomainError, forbidden
-from jixiao.core.selectors import audit_records_for_object
 from jixiao.org import services
 from jixiao.org.access import Scope, scope_for
+from jixiao.org.audit_selectors import audit_history_visible_to
 from jixiao.org.caches import ranks_in_use
 from jixiao.org.forms import (
     PeopleFilterForm,
@@ -40,6 +41,7 @@ from jixiao.org.selectors import (
     posts_visible_to,
     reporting_chain,
 )
+from jixiao.org.services_accounts import account_refusal
 from jixiao.org.views import form_status, is_htmx, paginate
 
 PEOPLE_PER_PAGE = 50
@@ -82,6 +84,19 @@ def _removable(scope: Scope, grant: RoleGrant) -> bool:
     return scope.covers_path(grant.scope.path, manage=True)
 
 
+def _account_context(
+    request: HttpRequest, scope: Scope, person: Person, account: User | None
+) -> dict[str, Any]:
+    """The sign-in account card, for those who manage the person (None: no card details)."""
+    if account is None:
+        return {"account": None, "account_refusal": None, "account_history": None}
+    return {
+        "account": account,
+        "account_refusal": account_refusal(scope, person, account),
+        "account_history": audit_history_visible_to(request.user, account, 10),
+    }
+
+
 def _person_page(
     request: HttpRequest, person: Person, role_form: RoleGrantForm | None = None, status: int = 200
 ) -> HttpResponse:
@@ -90,6 +105,7 @@ def _person_page(
     if can_manage and role_form is None and person.user_id is not None:
         role_form = RoleGrantForm(scope=scope, departments=manageable_departments(request.user))
     grants = list(_role_grants(person))
+    account = person.user
     return render(
         request,
         "org/person_detail.html",
@@ -103,7 +119,8 @@ def _person_page(
             "grants": [(g, _removable(scope, g)) for g in grants],
             "role_form": role_form if can_manage else None,
             "can_manage": can_manage,
-            "history": audit_records_for_object(person) if can_manage else None,
+            "history": audit_history_visible_to(request.user, person) if can_manage else None,
+            **_account_context(request, scope, person, account if can_manage else None),
         },
         status=status,
     )

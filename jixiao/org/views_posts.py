@@ -11,9 +11,9 @@ from django.views.decorators.http import require_http_methods
 
 from jixiao.core.actor import actor_from_request
 from jixiao.core.errors import DomainError, forbidden
-from jixiao.core.selectors import audit_records_for_object
 from jixiao.org import services
 from jixiao.org.access import scope_for
+from jixiao.org.audit_selectors import audit_history_visible_to
 from jixiao.org.forms import (
     PostFilterForm,
     PostForm,
@@ -72,7 +72,7 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .filter(post=post, is_active=True)
             .order_by("employee_no"),
             "can_manage": can_manage,
-            "history": audit_records_for_object(post) if can_manage else None,
+            "history": audit_history_visible_to(request.user, post) if can_manage else None,
         },
     )
 
