@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
+from jixiao.accounts.middleware import password_change_required
 from jixiao.accounts.models import User
 from jixiao.accounts.services import user_for_token
 from jixiao.core.errors import DomainError
@@ -28,6 +29,9 @@ class ApiTokenAuth(HttpBearer):
         user = user_for_token(token.strip())
         if user is None:
             return None
+        if user.must_change_password:
+            # A token does not bypass the one-time password an administrator issued.
+            raise password_change_required()
         # Code that reads request.user sees the token's owner, as with a session.
         request.user = user
         return user

@@ -11,6 +11,9 @@ class User(AbstractUser):
     """A sign-in identity. The person behind it lives in org.Person."""
 
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
+    # Set when an administrator issues a password (a new account or a reset): until the user
+    # picks their own, every page sends them to the change-password page.
+    must_change_password = models.BooleanField(_("must change password"), default=False)
 
     class Meta:
         verbose_name = _("user")

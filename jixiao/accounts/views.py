@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
@@ -11,12 +12,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jixiao.accounts import services
 from jixiao.accounts.forms import ApiTokenCreateForm, PasswordChangeForm, SignInForm
+from jixiao.accounts.middleware import must_change_password
 from jixiao.accounts.models import User
 from jixiao.accounts.selectors import api_tokens_of, get_api_token_for_user
 from jixiao.core.actor import actor_from_request
@@ -38,6 +42,22 @@ class SignInView(auth_views.LoginView):
     authentication_form = SignInForm
     redirect_authenticated_user = True
 
+    def get_success_url(self) -> str:
+        """Straight to the change-password page while a one-time password is in use."""
+        url = super().get_success_url()
+        if must_change_password(self.request.user):
+            return f"{reverse('accounts:password_change')}?{urlencode({'next': url})}"
+        return url
+
+
+def _safe_next(request: HttpRequest) -> str | None:
+    target = request.GET.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
+
 
 class SignOutView(auth_views.LogoutView):
     """POST only (Django's LogoutView refuses GET); back to sign-in with a notice."""
@@ -52,6 +72,7 @@ class SignOutView(auth_views.LogoutView):
 @require_http_methods(["GET", "POST"])
 def password_change(request: HttpRequest) -> HttpResponse:
     user = _user(request)
+    forced = user.must_change_password
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -66,8 +87,10 @@ def password_change(request: HttpRequest) -> HttpResponse:
         else:
             update_session_auth_hash(request, user)
             messages.success(request, _("Your password has been changed."))
+            if forced:
+                return redirect(_safe_next(request) or "home")
             return redirect("accounts:profile")
-    return render(request, "accounts/password_change.html", {"form": form})
+    return render(request, "accounts/password_change.html", {"form": form, "forced": forced})
 
 
 def _profile_context(request: HttpRequest, token_form: ApiTokenCreateForm) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jixiao.org import views_departments, views_people, views_posts
+from jixiao.org import views_accounts, views_departments, views_people, views_posts
 
 app_name = "org"
 urlpatterns = [
@@ -34,5 +34,25 @@ urlpatterns = [
         "people/<int:pk>/roles/<int:grant_id>/remove/",
         views_people.role_grant_remove,
         name="role_grant_remove",
+    ),
+    path(
+        "people/<int:pk>/account/",
+        views_accounts.person_account_create,
+        name="person_account_create",
+    ),
+    path(
+        "people/<int:pk>/account/reset-password/",
+        views_accounts.person_account_reset_password,
+        name="person_account_reset_password",
+    ),
+    path(
+        "people/<int:pk>/account/disable/",
+        views_accounts.person_account_disable,
+        name="person_account_disable",
+    ),
+    path(
+        "people/<int:pk>/account/enable/",
+        views_accounts.person_account_enable,
+        name="person_account_enable",
     ),
 ]
