@@ -21,6 +21,7 @@ DESCRIPTION = """\
   demo      生成演示组织和演示账号 / build the demo organization and demo accounts
   import    导入组织数据（人员、部门、岗位）/ import organization data from a workbook
   export    导出组织数据 / export organization data to a workbook
+  seed      加载预置数据（指标库）/ load preloaded data: seed indicators
   serve     启动网页服务（granian WSGI）/ serve the web application (granian, WSGI)
   worker    启动后台任务处理进程 / run the background task worker
   engine    计算引擎：AHP、熵权、TOPSIS、公式、计分规则（无需数据库）/
@@ -34,6 +35,7 @@ EPILOG = """\
   jixiao demo --people 260 --if-empty
   jixiao import org 人员名册.xlsx --dry-run
   jixiao export org 组织.xlsx --kind people
+  jixiao seed indicators
   jixiao serve --host 0.0.0.0 --port 8000 --workers 2 --threads 4
   jixiao worker
   jixiao bench org --people 100000 --json
@@ -114,6 +116,16 @@ def parser() -> argparse.ArgumentParser:
     exp.add_argument("kind", choices=["org"], help="org: 组织（部门、岗位、人员）")
     exp.add_argument("file", help="输出文件 / output file (.xlsx)")
     exp.add_argument("--kind", dest="sheet", help="只导出一类 / export one kind only")
+
+    seed = sub.add_parser("seed", help="加载预置数据 / load preloaded data")
+    seed.add_argument(
+        "target", choices=["indicators"], help="indicators: 预置指标库 / the preloaded library"
+    )
+    seed.add_argument(
+        "--update",
+        action="store_true",
+        help="把已有的预置指标恢复为预置内容 / bring preloaded indicators back to their content",
+    )
 
     serve = sub.add_parser(
         "serve",
@@ -206,6 +218,8 @@ def plan(argv: Sequence[str]) -> Plan:
         return Plan(
             manage=["export_org", args.file, *(["--kind", args.sheet] if args.sheet else [])]
         )
+    if args.command == "seed":
+        return Plan(manage=["seed_indicators", *(["--update"] if args.update else [])])
     if args.command == "bench" and args.target == "engine":
         options = ["--people", str(args.people)] if args.people is not None else []
         return Plan(engine=("bench", *options, *(["--json"] if args.json else [])))

@@ -29,12 +29,15 @@ from jixiao.engine.rules.base import fmt
 from jixiao.engine.rules.formula_rule import FormulaRule
 from jixiao.engine.weights import (
     RI_TABLES,
+    SAATY_RI,
     AHPError,
     MatrixIssue,
+    RITable,
     WeightsInputError,
     ahp,
     entropy_weights,
     parse_judgement,
+    parse_ri_values,
     topsis,
 )
 
@@ -448,11 +451,27 @@ def _matrix_issue(table: Table, problem: MatrixIssue) -> InputError:
     )
 
 
+CUSTOM_RI_NAME = "custom"
+
+
+def _ri_table(args: argparse.Namespace) -> RITable:
+    """The table named by --ri, or the one typed with --ri-values (named "custom")."""
+    if args.ri_values is None:
+        return RI_TABLES[args.ri_table or SAATY_RI.name]
+    try:
+        return RITable(CUSTOM_RI_NAME, parse_ri_values(args.ri_values), "--ri-values")
+    except AHPError as error:
+        zh = "；".join(i.message_zh.rstrip("。") for i in error.issues)
+        en = "; ".join(i.message_en.rstrip(".") for i in error.issues)
+        raise InputError(f"--ri-values：{zh}", f"--ri-values: {en}") from None
+
+
 def cmd_ahp(args: argparse.Namespace, out: TextIO) -> int:
+    ri_table = _ri_table(args)
     table = read_table(args.matrix)
     names, matrix = read_matrix(table)
     try:
-        result = ahp(matrix, names, method=args.method, ri_table=args.ri_table)
+        result = ahp(matrix, names, method=args.method, ri_table=ri_table)
     except AHPError as error:
         problems = [p for p in error.issues if isinstance(p, MatrixIssue)]
         if problems:
@@ -788,6 +807,8 @@ header in the first row. 输入错误时退出码为 2 / bad input exits with co
 EPILOG = """\
 示例 examples:
   jixiao engine ahp 判断矩阵.csv
+  jixiao engine ahp 判断矩阵.csv --ri extended_15
+  jixiao engine ahp 判断矩阵.csv --ri-values 0,0,0.52,0.89,1.12,1.26
   jixiao engine entropy 数据.xlsx --cost 投诉率 耗材
   jixiao engine topsis 数据.csv --weights 0.3,0.3,0.4 --cost 投诉率
   jixiao engine formula 'IF([实际值]>=[目标值],100,[实际值]/[目标值]*100)' 数据.csv
@@ -820,11 +841,23 @@ def parser() -> argparse.ArgumentParser:
     a = sub.add_parser("ahp", help="层次分析法权重与一致性 / AHP weights and consistency")
     a.add_argument("matrix", help="判断矩阵文件 / the pairwise comparison matrix (CSV or .xlsx)")
     a.add_argument("--method", choices=["eigenvector", "geometric"], default="eigenvector")
-    a.add_argument(
+    ri = a.add_mutually_exclusive_group()
+    ri.add_argument(
+        "--ri",
         "--ri-table",
+        dest="ri_table",
         choices=sorted(RI_TABLES),
-        default="saaty",
-        help="随机一致性指标表 / random-index table (default saaty, n ≤ 11)",
+        default=None,
+        metavar="NAME",
+        help="随机一致性指标表 / random-index table: "
+        + ", ".join(f"{name} (n ≤ {len(t.values)})" for name, t in sorted(RI_TABLES.items()))
+        + "; default saaty",
+    )
+    ri.add_argument(
+        "--ri-values",
+        metavar="RI1,RI2,...",
+        help="自定义 RI 值，依次对应 n = 1, 2, 3, … / your own RI values for n = 1, 2, 3, ... "
+        "(e.g. 0,0,0.58,0.90,1.12)",
     )
     a.add_argument("--json", action="store_true", help="输出 JSON / print JSON")
     a.set_defaults(run=cmd_ahp)

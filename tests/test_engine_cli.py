@@ -89,6 +89,43 @@ def test_ahp_inconsistent_names_the_comparison_to_revise(tmp_path, capsys):
     assert revise["value"] == 9 and revise["row"] in {"a", "b", "c"}
 
 
+def test_ahp_random_index_by_name_or_by_values(tmp_path, capsys):
+    path = write(tmp_path, "m.csv", MATRIX)
+    code, out, err = run(["ahp", path, "--ri", "extended_15", "--json"], capsys)
+    assert code == 0, err
+    data = json.loads(out)
+    assert (data["ri_table"], data["ri"]) == ("extended_15", 0.52)
+    assert len(data["ri_values"]) == 15
+    code, out, _ = run(["ahp", path, "--ri-table", "extended_15"], capsys)  # the older spelling
+    assert code == 0 and "RI = 0.52 (extended_15)" in out
+    code, out, err = run(["ahp", path, "--ri-values", "0,0,0.5,0.9", "--json"], capsys)
+    assert code == 0, err
+    data = json.loads(out)
+    assert (data["ri_table"], data["ri"], data["ri_values"]) == ("custom", 0.5, [0, 0, 0.5, 0.9])
+    assert data["cr"] == pytest.approx(data["ci"] / 0.5)
+    code, out, _ = run(["ahp", path, "--ri-values", "0 0 0.5"], capsys)
+    assert code == 0 and "RI = 0.5 (custom)" in out
+
+
+def test_ahp_bad_random_index(tmp_path, capsys):
+    path = write(tmp_path, "m.csv", MATRIX)
+    code, out, err = run(["ahp", path, "--ri-values", "0,0"], capsys)
+    assert code == 2 and out == ""
+    assert err.startswith("--ri-values：RI 值至少要有 3 个") and "at least 3 RI values" in err
+    code, _, err = run(["ahp", path, "--ri-values", "0,0,x"], capsys)
+    assert code == 2 and "“x”不是数字" in err and "'x', is not a number" in err
+    code, _, err = run(["ahp", path, "--ri-values", "0,0,0"], capsys)
+    assert code == 2 and "n = 3" in err and "greater than 0" in err
+    code, _, err = run(["ahp", path, "--ri", "nope"], capsys)
+    assert code == 2 and "invalid choice" in err
+    code, _, err = run(["ahp", path, "--ri", "saaty", "--ri-values", "0,0,1"], capsys)
+    assert code == 2 and "not allowed" in err
+    # A 4×4 matrix against a table that stops at n = 3.
+    four = "x,a,b,c,d\na,1,2,3,4\nb,1/2,1,2,3\nc,1/3,1/2,1,2\nd,1/4,1/3,1/2,1\n"
+    code, _, err = run(["ahp", write(tmp_path, "4.csv", four), "--ri-values", "0,0,1"], capsys)
+    assert code == 2 and "n ≤ 3" in err
+
+
 def test_ahp_upper_triangle_is_enough(tmp_path, capsys):
     text = "准则,甲,乙,丙\n甲,,3,5\n乙,,,2\n丙,,,\n"
     code, out, err = run(["ahp", write(tmp_path, "m.csv", text), "--json"], capsys)
@@ -362,6 +399,18 @@ def test_score_with_a_formula_rule(tmp_path, capsys):
     code, out, err = run(["score", rule, data, "--json"], capsys)
     assert code == 0, err
     assert [r["score"] for r in json.loads(out)["rows"]] == [50, 120]
+
+
+@needs_formula
+def test_score_refuses_a_formula_rule_with_a_misspelt_input(tmp_path, capsys):
+    rule = write(
+        tmp_path, "r.json", json.dumps({"kind": "formula", "expression": "[实际值]/[targt]*100"})
+    )
+    data = write(tmp_path, "d.csv", "actual,target,targt\n50,100,100\n")
+    code, out, err = run(["score", rule, data], capsys)
+    assert code == 2 and out == ""
+    assert "未知变量 [targt]，您是否想写 [target]" in err
+    assert "did you mean [target]?" in err
 
 
 # -- wiring into `jixiao` ----------------------------------------------------------------------

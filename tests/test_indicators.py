@@ -129,6 +129,28 @@ def test_conduct_items_have_five_concrete_behavioural_levels(db):
         )
 
 
+def test_jixiao_seed_indicators_runs_the_seed_command(db, capsys, monkeypatch):
+    from jixiao import cli
+
+    assert cli.plan(["seed", "indicators"]).manage == ["seed_indicators"]
+    assert cli.plan(["seed", "indicators", "--update"]).manage == ["seed_indicators", "--update"]
+    with pytest.raises(SystemExit):
+        cli.plan(["seed", "people"])
+    capsys.readouterr()
+    # `jixiao seed indicators` hands the mapped command to Django's command line ...
+    seen: list[list[str]] = []
+    monkeypatch.setattr(
+        "django.core.management.execute_from_command_line", lambda argv: seen.append(argv)
+    )
+    assert cli.main(["seed", "indicators", "--update"]) == 0
+    assert seen == [["jixiao", "seed_indicators", "--update"]]
+    # ... and that command loads the library (run here without closing the test connection).
+    Indicator.objects.filter(code="XL-01").delete()
+    call_command(*cli.plan(["seed", "indicators"]).manage)
+    assert "created 1" in capsys.readouterr().out
+    assert Indicator.objects.get(code="XL-01").is_latest
+
+
 def test_seed_command_is_idempotent(db, capsys):
     before = Indicator.objects.count()
     call_command("seed_indicators")
@@ -245,6 +267,18 @@ def test_formula_source_is_compiled_against_known_codes(db):
     with pytest.raises(DomainError) as exc:
         create("T-08", source_kind="formula", source_detail="")
     assert errors_of(exc) == {"source_detail": "required"}
+
+
+def test_a_formula_rule_with_a_misspelt_input_is_refused_on_its_field(db):
+    indicator = create("T-09", rule={"kind": "formula", "expression": "[实际值]/[目标值]*100"})
+    assert rule_from_spec(indicator.rule).inputs == ("actual", "target")
+    with pytest.raises(DomainError) as exc:
+        create("T-10", rule={"kind": "formula", "expression": "[实际值]/[目标直]*100"})
+    assert errors_of(exc) == {"rule.expression": "formula_unknown_variable"}
+    (problem,) = [e for e in exc.value.all_errors() if e.field == "rule.expression"]
+    # 目标 and 目标值 both name the target column; either is the right hint.
+    assert "未知变量 [目标直]，您是否想写 [目标" in str(problem.message)
+    assert not Indicator.objects.filter(code="T-10").exists()
 
 
 # ------------------------------------------------------------------ versioning
@@ -461,3 +495,69 @@ def test_weight_set_is_saved_with_its_method_and_audited(db):
         )
     assert errors_of(exc) == {"name": "duplicate_name", "items": "weights_sum"}
     assert WeightSet.objects.count() == 1
+
+
+def test_a_saved_weight_set_keeps_its_indicator_versions(db):
+    a, b, c = create("W-4"), create("W-5"), create("W-6")
+    unused = create("W-7")
+    weights = services.WeightSetData(
+        name="科室权重",
+        method="ahp",
+        items=[
+            services.WeightItemData(a.pk, 0.5),
+            services.WeightItemData(b.pk, 0.3),
+            services.WeightItemData(c.pk, 0.2),
+        ],
+    )
+    ws = services.weight_set_create(actor=ACTOR, scope=None, data=weights)
+    uses = IndicatorUse.objects.filter(used_by="indicators.weight_set")
+    assert sorted(uses.values_list("indicator_id", "object_id")) == sorted(
+        (x.pk, str(ws.pk)) for x in (a, b, c)
+    )
+    assert indicator_ids_in_use([a.pk, b.pk, c.pk, unused.pk]) == {a.pk, b.pk, c.pk}
+    # Editing an indicator of the saved set creates a new version; the set keeps the old one.
+    outcome = services.indicator_update(
+        actor=ACTOR,
+        scope=None,
+        indicator_id=a.pk,
+        expected_version=1,
+        data=data("W-4", name="新名称"),
+    )
+    assert outcome.new_version and outcome.indicator.pk != a.pk
+    a.refresh_from_db()
+    assert a.name == "测试指标" and not a.is_latest
+    assert ws.items.get(position=0).indicator_id == a.pk
+    # An indicator in no set still changes in place.
+    again = services.indicator_update(
+        actor=ACTOR,
+        scope=None,
+        indicator_id=unused.pk,
+        expected_version=1,
+        data=data("W-7", name="新名称"),
+    )
+    assert not again.new_version and again.indicator.pk == unused.pk
+
+
+def test_weight_set_uses_are_written_in_one_query_whatever_the_size(db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def save(name: str, count: int) -> int:
+        items = [create(f"{name}-{k}") for k in range(count)]
+        weights = [1 / count] * count
+        with CaptureQueriesContext(connection) as ctx:
+            services.weight_set_create(
+                actor=ACTOR,
+                scope=None,
+                data=services.WeightSetData(
+                    name=name,
+                    method="ahp",
+                    items=[
+                        services.WeightItemData(i.pk, w)
+                        for i, w in zip(items, weights, strict=True)
+                    ],
+                ),
+            )
+        return len(ctx.captured_queries)
+
+    assert save("Q3", 3) == save("Q12", 12)

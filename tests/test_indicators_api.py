@@ -46,6 +46,7 @@ def endpoints() -> list[tuple[str, str]]:
         ("POST", f"/api/indicators/{pk}/activate"),
         ("POST", "/api/indicators/evaluate"),
         ("POST", "/api/indicators/weights/ahp"),
+        ("GET", "/api/indicators/weights/ri-tables"),
         ("GET", "/api/indicators/weight-sets"),
         ("GET", "/api/indicators/weight-sets/1"),
     ]
@@ -68,6 +69,7 @@ def test_writes_refuse_readers_with_403(org, client_for):
             call(c, "PATCH", f"/api/indicators/{pk}", {"version": 1, "name": "x"}), 403, "forbidden"
         )
         refused(call(c, "POST", f"/api/indicators/{pk}/deactivate", {}), 403, "forbidden")
+        refused(call(c, "POST", f"/api/indicators/{pk}/activate", {}), 403, "forbidden")
     assert latest("XL-01").version == 1 and not Indicator.objects.filter(code="API-01").exists()
     refused(client_for("perfadmin").get("/api/indicators/999999"), 404, "not_found")
     refused(
@@ -324,6 +326,65 @@ def test_evaluate_refusals(org, client_for):
     assert fields(ragged) == {"columns": "ragged_columns"}
 
 
+def test_evaluate_names_an_unknown_formula_variable_with_the_closest_posted_name(org, client_for):
+    c = client_for("employee")
+    body = refused(
+        call(
+            c,
+            "POST",
+            "/api/indicators/evaluate",
+            {"formula": "[实际值]/[目标]*100", "columns": {"实际值": [95], "目标值": [100]}},
+        ),
+        400,
+        "validation_failed",
+    )
+    assert fields(body) == {"formula": "unknown_variable"}
+    assert "[目标]" in body["errors"][0]["message"]
+    assert "您是否想写 [目标值]" in body["errors"][0]["message"]
+    c.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    body = refused(
+        call(
+            c,
+            "POST",
+            "/api/indicators/evaluate",
+            {"formula": "[actual]-[Target]", "columns": {"actual": [1], "target": [2]}},
+        ),
+        400,
+        "validation_failed",
+    )
+    assert body["errors"][0]["message"].endswith("did you mean [target]?")
+    # Nothing close: the posted names are listed.
+    body = refused(
+        call(
+            c,
+            "POST",
+            "/api/indicators/evaluate",
+            {"formula": "[xyz]+1", "columns": {"a": [1], "b": [2]}},
+        ),
+        400,
+        "validation_failed",
+    )
+    assert "known variables: [a], [b]" in body["errors"][0]["message"]
+
+
+def test_evaluate_a_formula_rule_refuses_a_misspelt_rule_input(org, client_for):
+    body = refused(
+        call(
+            client_for("employee"),
+            "POST",
+            "/api/indicators/evaluate",
+            {
+                "rule": {"kind": "formula", "expression": "[实际值]/[targt]*100"},
+                "columns": {"actual": [1], "targt": [2]},
+            },
+        ),
+        400,
+        "validation_failed",
+    )
+    assert fields(body) == {"rule.expression": "formula_unknown_variable"}
+    assert "您是否想写 [target]" in body["errors"][0]["message"]
+
+
 # ------------------------------------------------------------------ weights
 
 
@@ -350,6 +411,90 @@ def test_ahp_endpoint(org, client_for):
         "validation_failed",
     )
     assert fields(bad) == {"matrix[1][0]": "not_reciprocal"}
+
+
+def test_a_reader_cannot_reactivate_an_indicator(org, client_for):
+    indicator = latest("XL-01")
+    services.indicator_set_active(
+        actor=ACTOR, scope=None, indicator_id=indicator.pk, active=False, reason="停用"
+    )
+    for persona in READERS:
+        refused(
+            call(client_for(persona), "POST", f"/api/indicators/{indicator.pk}/activate", {}),
+            403,
+            "forbidden",
+        )
+    assert not latest("XL-01").is_active
+    body = ok(call(client_for("perfadmin"), "POST", f"/api/indicators/{indicator.pk}/activate", {}))
+    assert body["is_active"] is True
+
+
+MATRIX_3 = {"names": ["甲", "乙", "丙"], "matrix": [[1, 3, 5], ["1/3", 1, 2], ["1/5", "1/2", 1]]}
+
+
+def test_ahp_with_a_configured_or_posted_ri_table(org, client_for, settings):
+    settings.JIXIAO_AHP_RI_TABLES = {"省厅表": {"values": [0, 0, 0.25, 0.5], "source": "文件"}}
+    c = client_for("employee")
+    tables = ok(c.get("/api/indicators/weights/ri-tables"))
+    assert [t["name"] for t in tables] == ["saaty", "extended_15", "省厅表"]
+    assert tables[2] == {"name": "省厅表", "source": "文件", "values": [0, 0, 0.25, 0.5]}
+    saaty = ok(call(c, "POST", "/api/indicators/weights/ahp", MATRIX_3))
+    assert (saaty["ri_table"], saaty["ri"]) == ("saaty", 0.58)
+    assert saaty["ri_values"][:3] == [0, 0, 0.58] and len(saaty["ri_values"]) == 11
+    mine = ok(call(c, "POST", "/api/indicators/weights/ahp", {**MATRIX_3, "ri_table": "省厅表"}))
+    assert (mine["ri_table"], mine["ri"], mine["ri_values"]) == ("省厅表", 0.25, [0, 0, 0.25, 0.5])
+    assert mine["cr"] == pytest.approx(saaty["ci"] / 0.25)
+    posted = ok(
+        call(c, "POST", "/api/indicators/weights/ahp", {**MATRIX_3, "ri_values": [0, 0, 0.5]})
+    )
+    assert (posted["ri_table"], posted["ri"]) == ("custom", 0.5)
+    bad = refused(
+        call(c, "POST", "/api/indicators/weights/ahp", {**MATRIX_3, "ri_table": "nope"}),
+        400,
+        "validation_failed",
+    )
+    assert fields(bad) == {"ri_table": "invalid_choice"}
+    assert "省厅表" in bad["errors"][0]["message"]
+    bad = refused(
+        call(c, "POST", "/api/indicators/weights/ahp", {**MATRIX_3, "ri_values": [0, 0, 0, -1]}),
+        400,
+        "validation_failed",
+    )
+    assert fields(bad) == {"ri_values[2]": "not_positive", "ri_values[3]": "negative"}
+    # A 3×3 matrix needs RI for n = 3: a table that stops at 2 is refused.
+    short = refused(
+        call(c, "POST", "/api/indicators/weights/ahp", {**MATRIX_3, "ri_values": [0, 0]}),
+        400,
+        "validation_failed",
+    )
+    assert fields(short) == {"ri_values": "too_short"}
+
+
+def test_saving_a_weight_set_records_uses_of_its_versions(org, client_for):
+    a, b = latest("XL-01"), latest("XL-02")
+    ws = services.weight_set_create(
+        actor=ACTOR,
+        scope=None,
+        data=services.WeightSetData(
+            name="在用权重",
+            method="ahp",
+            items=[services.WeightItemData(a.pk, 0.6), services.WeightItemData(b.pk, 0.4)],
+        ),
+    )
+    assert ok(client_for("employee").get(f"/api/indicators/{a.pk}"))["in_use"] is True
+    body = ok(
+        call(
+            client_for("perfadmin"),
+            "PATCH",
+            f"/api/indicators/{a.pk}",
+            {"version": a.version, "name": "公文办理平均时长（新）"},
+        )
+    )
+    assert body["new_version"] is True and body["id"] != a.pk
+    assert ws.items.get(position=0).indicator_id == a.pk
+    assert IndicatorUse.objects.filter(
+        indicator_id=b.pk, used_by="indicators.weight_set", object_id=str(ws.pk)
+    ).exists()
 
 
 def test_weight_sets(org, client_for):
@@ -384,6 +529,7 @@ def test_openapi_lists_the_indicator_endpoints(org):
         "/api/indicators/{indicator_id}/activate": {"post"},
         "/api/indicators/evaluate": {"post"},
         "/api/indicators/weights/ahp": {"post"},
+        "/api/indicators/weights/ri-tables": {"get"},
         "/api/indicators/weight-sets": {"get"},
         "/api/indicators/weight-sets/{weight_set_id}": {"get"},
     }

@@ -220,13 +220,51 @@ def test_list_queries_do_not_grow(org, client_for, url_name):
     assert len(large) == len(small), [q["sql"] for q in large.captured_queries]
 
 
+@pytest.mark.parametrize("kind", ["xlsx", "indicators", "levels"])
+def test_library_export_queries_do_not_grow(org, tmp_path, kind):
+    from jixiao.imports.indicator_export import export_indicator_csv, export_indicator_workbook
+
+    user = org.users["employee"]
+
+    def export() -> tuple[int, int]:
+        path = tmp_path / f"library.{'xlsx' if kind == 'xlsx' else 'csv'}"
+        with CaptureQueriesContext(connection) as ctx:
+            if kind == "xlsx":
+                count = export_indicator_workbook(path, user=user)
+            else:
+                count = export_indicator_csv(path, kind, user=user)
+        return count, len(ctx.captured_queries)
+
+    small_count, small_queries = export()
+    for k in range(20):
+        services.indicator_create(
+            actor=ACTOR,
+            scope=None,
+            data=services.IndicatorData(
+                code=f"EX-{k:02d}",
+                name=f"导出{k}",
+                category="conduct",
+                rule={"kind": "bars"},
+                bars_levels=[
+                    services.BarsLevelData(2, "二", "按时提交台账。", Decimal(100)),
+                    services.BarsLevelData(1, "一", "逾期提交台账。", Decimal(50)),
+                ],
+            ),
+        )
+    large_count, large_queries = export()
+    assert large_count > small_count
+    assert large_queries == small_queries <= 3
+
+
 def test_detail_queries_do_not_grow_with_versions(org, client_for):
     ind = latest("XL-02")
     c = client_for("perfadmin")
+    # In use from the start, so that registered usage checks (which only run for versions
+    # without a recorded use) are skipped alike before and after.
+    IndicatorUse.objects.create(indicator=ind, used_by="tests", object_id="1")
     c.get(reverse("indicators:detail", args=[ind.pk]))
     with CaptureQueriesContext(connection) as before:
         c.get(reverse("indicators:detail", args=[ind.pk]))
-    IndicatorUse.objects.create(indicator=ind, used_by="tests", object_id="1")
     current = ind
     for k in range(4):
         current = services.indicator_update(
@@ -581,6 +619,66 @@ def test_save_weight_set(org, client_for):
     assert r.status_code == 200 and not WeightSet.objects.filter(name="不一致").exists()
 
 
+MY_RI = {"省厅表": {"values": [0, 0, 0.25, 0.5], "source": "省考核办文件"}}
+
+
+def test_weighting_page_offers_configured_ri_tables_and_saves_the_one_used(
+    org, client_for, settings
+):
+    settings.JIXIAO_AHP_RI_TABLES = MY_RI
+    ids = _ids("XL-01", "XL-02", "FW-01")
+    c = client_for("perfadmin")
+    r = c.get(reverse("indicators:weights"), {"ids": ids})
+    assert '<option value="saaty"' in r.text and '<option value="extended_15"' in r.text
+    assert '<option value="省厅表">省厅表 — 省考核办文件 (n ≤ 4)</option>' in r.text
+    judgements = {"ids": ids, "a_0_1": "3", "a_0_2": "5", "a_1_2": "2"}
+    saaty = c.post(reverse("indicators:weights_compute"), judgements).context["computation"]
+    mine = c.post(
+        reverse("indicators:weights_compute"), {**judgements, "ri_table": "省厅表"}
+    ).context["computation"]
+    assert (saaty.ahp.ri, mine.ahp.ri, mine.ahp.ri_table) == (0.58, 0.25, "省厅表")
+    assert mine.ahp.cr == pytest.approx(saaty.ahp.ci / 0.25) and mine.ahp.cr > saaty.ahp.cr
+    r = c.post(
+        reverse("indicators:weights_save"),
+        {**judgements, "ri_table": "省厅表", "method": "ahp", "name": "按省厅 RI 表"},
+    )
+    assert r.status_code == 302
+    ws = WeightSet.objects.get(name="按省厅 RI 表")
+    assert (ws.ri_table_name, ws.ri_table) == ("省厅表", [0.0, 0.0, 0.25, 0.5])
+    assert ws.consistency_ratio == pytest.approx(mine.ahp.cr)
+    detail = client_for("employee").get(reverse("indicators:weight_set_detail", args=[ws.pk]))
+    assert "省厅表" in detail.text and "0.0, 0.0, 0.25, 0.5" in detail.text
+
+
+def test_unknown_weight_set_page_is_404(org, client_for):
+    for persona in ("employee", "perfadmin"):
+        r = client_for(persona).get(reverse("indicators:weight_set_detail", args=[999999]))
+        assert r.status_code == 404
+
+
+def test_bad_ri_table_setting_is_reported_by_the_system_check(settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from jixiao.indicators.checks import check_ri_tables
+    from jixiao.indicators.weighting import ri_tables
+
+    assert check_ri_tables() == []
+    settings.JIXIAO_AHP_RI_TABLES = MY_RI
+    assert list(ri_tables()) == ["saaty", "extended_15", "省厅表"]
+    settings.JIXIAO_AHP_RI_TABLES = {"short": [0, 0]}
+    (problem,) = check_ri_tables()
+    assert problem.id == "indicators.E001" and "'short'" in problem.msg
+    assert "at least 3" in problem.msg
+    with pytest.raises(ImproperlyConfigured):
+        ri_tables()
+    settings.JIXIAO_AHP_RI_TABLES = {"saaty": [0, 0, 0.6]}
+    assert "built-in" in check_ri_tables()[0].msg
+    settings.JIXIAO_AHP_RI_TABLES = {"zero": {"values": [0, 0, 0]}}
+    assert "greater than 0" in check_ri_tables()[0].msg
+    settings.JIXIAO_AHP_RI_TABLES = [0, 0, 0.58]
+    assert check_ri_tables()[0].id == "indicators.E001"
+
+
 def test_entropy_template_lists_the_codes(org, client_for):
     r = client_for("employee").get(
         reverse("indicators:entropy_template"), {"ids": _ids("XL-01", "FW-02")}
@@ -620,9 +718,17 @@ def test_template_has_instructions_and_both_sheets(org, client_for):
     assert headers[:3] == ["编码", "名称", "类别"] and "计分规则" in headers
 
 
-def test_export_then_import_changes_nothing(org, client_for, upload):
+def test_export_then_import_changes_nothing(
+    org, client_for, upload, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from jixiao.imports.models import ExportJob
+
+    settings.UPLOAD_DIR = tmp_path
     c = client_for("perfadmin")
-    r = c.get(reverse("imports:indicators_export"))
+    with django_capture_on_commit_callbacks(execute=True):  # the export runs as a task
+        started = c.post(reverse("imports:indicators_export"))
+    export = ExportJob.objects.get(pk=int(started["Location"].rstrip("/").split("/")[-1]))
+    r = c.get(reverse("imports:export_download", args=[export.pk]))
     content = b"".join(r.streaming_content)
     before = Indicator.objects.count()
     job = _job(upload(c, "library.xlsx", content))

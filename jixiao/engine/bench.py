@@ -24,7 +24,7 @@ from jixiao.engine.rules.base import FloatArray
 DEFAULT_APPRAISEES = 100_000
 DEFAULT_FORMULA_ROWS = 1_000_000
 RUNS = 5
-FORMULA = "IF([actual]>=[target], 100, MAX(0, 100-([target]-[actual])/[target]*100*2+[bonus]))"
+FORMULA = "IF([actual]>=[target], 100, MAX(0, 60+([actual]-[threshold])/([target]-[threshold])*40))"
 
 Say = Callable[[str], None]
 
@@ -130,7 +130,7 @@ def sample_columns(rows: int, seed: int = 2026) -> dict[str, FloatArray]:
         "kr2": rng.uniform(0, 1, rows),
         "kr3": rng.uniform(0, 1, rows),
         "rank": rng.integers(1, 30, rows).astype(np.float64),
-        "bonus": counts(1.0),
+        "threshold": target * 0.8,
     }
 
 

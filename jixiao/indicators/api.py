@@ -22,7 +22,7 @@ from jixiao.core.api_pagination import PageParams, paginate
 from jixiao.core.errors import DomainError, FieldError, forbidden, validation_failed
 from jixiao.engine.formula import FormulaError
 from jixiao.engine.rules import RuleSpecError
-from jixiao.engine.weights import RI_TABLES, AHPError, ahp, parse_judgement
+from jixiao.engine.weights import AHPError, RITable, ahp, parse_judgement
 from jixiao.indicators import rules, services
 from jixiao.indicators.permissions import can_manage_library
 from jixiao.indicators.schemas import (
@@ -41,6 +41,7 @@ from jixiao.indicators.schemas import (
     IndicatorPage,
     IndicatorPatch,
     IndicatorSavedOut,
+    RiTableOut,
     RowErrorOut,
     VersionOut,
     WeightItemOut,
@@ -57,6 +58,7 @@ from jixiao.indicators.selectors import (
     weight_sets_visible_to,
 )
 from jixiao.indicators.usage import indicator_ids_in_use
+from jixiao.indicators.weighting import ri_tables
 from jixiao.org.access import scope_for
 
 router = Router(tags=["indicators"])
@@ -305,7 +307,9 @@ def evaluate(request: HttpRequest, payload: EvaluateIn) -> EvaluateOut:
 
     Scores come back one per row, null where a row cannot be scored, with the reason in
     `errors`. A rule spec or formula that is not valid answers 400 with each problem on its
-    field (`rule.bands[1].max`, `formula`). At most 10,000 rows per request. Nothing is saved.
+    field (`rule.bands[1].max`, `formula`). A formula's variables are the posted column names:
+    any other `[name]` answers 400 on `formula` with code `unknown_variable`, naming the
+    closest posted name. At most 10,000 rows per request. Nothing is saved.
     """
     user = api_user(request)
     given = [x for x in (payload.rule, payload.formula, payload.indicator_id) if x is not None]
@@ -321,7 +325,7 @@ def evaluate(request: HttpRequest, payload: EvaluateIn) -> EvaluateOut:
         )
     try:
         if payload.formula is not None:
-            problems = rules.formula_errors(payload.formula)
+            problems = rules.formula_errors(payload.formula, variables=payload.columns)
             if problems:
                 raise validation_failed(problems)
             result = rules.evaluate_formula(payload.formula, payload.columns)
@@ -372,22 +376,15 @@ def ahp_weights(request: HttpRequest, payload: AhpIn) -> AhpOut:
                 )
                 values.append(1.0)
         matrix.append(values)
-    if payload.ri_table not in RI_TABLES:
-        errors.append(
-            FieldError(
-                "ri_table",
-                "invalid_choice",
-                _("Choose one of: %(choices)s.") % {"choices": ", ".join(RI_TABLES)},
-            )
-        )
-    if errors:
+    table = _ri_table(payload, errors)
+    if errors or table is None:
         raise validation_failed(errors)
     try:
         result = ahp(
             matrix,
             payload.names,
             method="geometric" if payload.method == "geometric" else "eigenvector",
-            ri_table=payload.ri_table,
+            ri_table=table,
         )
     except AHPError as error:
         lang = rules.language()
@@ -416,6 +413,46 @@ def ahp_weights(request: HttpRequest, payload: AhpIn) -> AhpOut:
         ri=result.ri,
         cr=result.cr,
         ri_table=result.ri_table,
+        ri_values=list(result.ri_values),
         consistent=result.consistent,
         revise=revise,
     )
+
+
+def _ri_table(payload: AhpIn, errors: list[FieldError]) -> RITable | None:
+    """The table posted as `ri_values`, else the one named by `ri_table`."""
+    if payload.ri_values is not None:
+        try:
+            return RITable("custom", tuple(payload.ri_values), "ri_values")
+        except AHPError as error:
+            lang = rules.language()
+            for i in error.issues:
+                path = i.path.replace("ri_table.values", "ri_values")
+                errors.append(FieldError(path, i.code, i.message(lang)))
+            return None
+    tables = ri_tables()
+    if payload.ri_table not in tables:
+        errors.append(
+            FieldError(
+                "ri_table",
+                "invalid_choice",
+                _("Choose one of: %(choices)s.") % {"choices": ", ".join(tables)},
+            )
+        )
+        return None
+    return tables[payload.ri_table]
+
+
+@router.get(
+    "/indicators/weights/ri-tables",
+    response={200: list[RiTableOut], **ERROR_RESPONSES},
+    tags=["weights"],
+    summary="The random-index tables AHP can use",
+)
+def ri_table_list(request: HttpRequest) -> list[RiTableOut]:
+    """The built-in tables (saaty, extended_15) and those configured in JIXIAO_AHP_RI_TABLES."""
+    api_user(request)
+    return [
+        RiTableOut(name=t.name, source=t.source, values=list(t.values))
+        for t in ri_tables().values()
+    ]

@@ -287,16 +287,17 @@ def evaluate_rule(spec: Mapping[str, Any], columns: Mapping[str, Sequence[Any]])
 
 
 def evaluate_formula(source: str, columns: Mapping[str, Sequence[Any]]) -> Evaluation:
-    """Evaluate a formula per row; an error value (#DIV/0!…) is that row's error only."""
-    formula = compile_formula(source)
+    """Evaluate a formula per row; an error value (#DIV/0!…) is that row's error only.
+
+    The variables are the posted column names: a name not among them is an
+    `unknown_variable` on the `formula` field, with the closest posted name as a hint.
+    """
+    try:
+        formula = compile_formula(source, list(columns))
+    except FormulaError as error:
+        raise EvaluationInputError(error.code, _formula_message(error), "formula") from None
     arrays, rows = _columns(columns)
     needed = sorted(formula.variables)
-    missing = [v for v in needed if v not in arrays]
-    if missing:
-        raise EvaluationInputError(
-            "missing_columns",
-            _("The formula needs the columns: %(names)s.") % {"names": ", ".join(missing)},
-        )
     result = formula.evaluate({k: arrays[k] for k in needed}, rows=rows)
     numbers = np.asarray(result.numbers, dtype=np.float64)
     errors: list[RowError] = []

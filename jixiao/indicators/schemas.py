@@ -249,7 +249,16 @@ class AhpIn(InputSchema):
         description='Square matrix; cells are numbers or fractions such as "1/3".'
     )
     method: str = Field("eigenvector", pattern="^(eigenvector|geometric)$")
-    ri_table: str = Field("saaty", description="saaty or extended_15.")
+    ri_table: str = Field(
+        "saaty",
+        description="The random-index table: saaty, extended_15 or one configured in "
+        "JIXIAO_AHP_RI_TABLES (GET /api/indicators/weights/ri-tables lists them).",
+    )
+    ri_values: list[float] | None = Field(
+        None,
+        description="Your own RI values for n = 1, 2, 3, … instead of a named table "
+        '(the result names it "custom").',
+    )
 
 
 class AhpWeightOut(Schema):
@@ -272,8 +281,15 @@ class AhpOut(Schema):
     ri: float
     cr: float
     ri_table: str
+    ri_values: list[float] = Field(description="The whole RI table used, for n = 1, 2, 3, ….")
     consistent: bool
     revise: AhpRevisionOut | None
+
+
+class RiTableOut(Schema):
+    name: str
+    source: str
+    values: list[float] = Field(description="RI for n = 1, 2, 3, ….")
 
 
 class WeightItemOut(Schema):

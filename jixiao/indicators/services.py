@@ -41,7 +41,7 @@ from jixiao.indicators.models import (
     WeightSet,
     WeightSetItem,
 )
-from jixiao.indicators.usage import LOCK_USED_BY, indicator_ids_in_use
+from jixiao.indicators.usage import LOCK_USED_BY, WEIGHT_SET_USED_BY, indicator_ids_in_use
 from jixiao.org.access import Scope
 from jixiao.org.models import Role
 
@@ -792,6 +792,18 @@ def weight_set_create(*, actor: Actor, scope: Scope | None, data: WeightSetData)
                 else _weight(item.entropy_weight),
             )
             for pos, item in enumerate(data.items)
+        ]
+    )
+    # The set weighs these versions: editing one of them from now on creates a new version.
+    IndicatorUse.objects.bulk_create(
+        [
+            IndicatorUse(
+                indicator_id=item.indicator_id,
+                used_by=WEIGHT_SET_USED_BY,
+                object_id=str(ws.pk),
+                note=ws.name[:255],
+            )
+            for item in data.items
         ]
     )
     codes = dict(

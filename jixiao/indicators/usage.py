@@ -1,7 +1,7 @@
 """Whether an indicator version is in use, and so must not change in place.
 
 A version is in use when something that scores with it refers to it: a goal, an appraisal
-scheme, a cycle, or a lock set by hand (定版). Two ways to plug in:
+scheme, a cycle, a saved weight set, or a lock set by hand (定版). Two ways to plug in:
 
 - record the reference as an `IndicatorUse` row (services `indicator_use_add` and
   `indicator_use_remove`), which this module already counts; or
@@ -23,6 +23,8 @@ UsageCheck = Callable[[list[int]], set[int]]
 _CHECKS: dict[str, UsageCheck] = {}
 
 LOCK_USED_BY = "indicators.lock"
+WEIGHT_SET_USED_BY = "indicators.weight_set"
+"""A saved weight set keeps the versions it weighs; `object_id` is the set's id."""
 
 
 def register_usage_check(name: str, check: UsageCheck) -> None:

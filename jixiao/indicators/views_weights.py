@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from jixiao.core.actor import actor_from_request
 from jixiao.core.errors import DomainError, FieldError, forbidden, validation_failed
-from jixiao.engine.weights import RI_TABLES, SAATY_RI
+from jixiao.engine.weights import SAATY_RI
 from jixiao.indicators import services
 from jixiao.indicators.forms import EntropyUploadForm, WeightSetSaveForm
 from jixiao.indicators.models import Category, Indicator, WeightMethod
@@ -37,6 +37,7 @@ from jixiao.indicators.weighting import (
     entropy_template_csv,
     fraction_text,
     read_entropy_token,
+    ri_table_choices,
     run_ahp,
     run_entropy,
     saaty_choices,
@@ -177,7 +178,7 @@ def _tool_context(request: HttpRequest, data: QueryDict) -> dict[str, Any]:
         "chosen_ids": chosen_ids,
         "matrix": _matrix_rows(indicators, data) if len(indicators) >= 2 else [],
         "saaty_choices": saaty_choices(),
-        "ri_tables": [(name, t.source or name) for name, t in RI_TABLES.items()],
+        "ri_tables": ri_table_choices(),
         "ri_table": data.get("ri_table", SAATY_RI.name),
         "ahp_method": data.get("ahp_method", "eigenvector"),
         "alpha": data.get("alpha", "0.5"),

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -26,6 +28,7 @@ from jixiao.engine.weights import (
     SAATY_RI,
     AHPError,
     EntropyError,
+    RITable,
     ahp,
     combine_weights,
     entropy_weights,
@@ -66,6 +69,58 @@ MAX_DATA_ROWS = 100000
 MAX_DATA_BYTES = 20 * 1024 * 1024
 TOKEN_SALT = "jixiao.indicators.entropy"
 TOKEN_MAX_AGE = 6 * 3600
+
+
+RI_SETTING = "JIXIAO_AHP_RI_TABLES"
+
+
+def configured_ri_tables() -> dict[str, RITable]:
+    """The random-index tables of the JIXIAO_AHP_RI_TABLES setting, checked.
+
+    The setting maps a name to the RI values for n = 1, 2, 3, … or to
+    {"values": [...], "source": "where the table comes from"}. Raises ImproperlyConfigured
+    naming the table and the problem (the system check `indicators.E001` reports the same).
+    """
+    raw = getattr(settings, RI_SETTING, None) or {}
+    if not isinstance(raw, Mapping):
+        raise ImproperlyConfigured(
+            f"{RI_SETTING} must map table names to lists of RI values, not {type(raw).__name__}"
+        )
+    tables: dict[str, RITable] = {}
+    for name, entry in raw.items():
+        values: Any = entry
+        source = ""
+        if isinstance(entry, Mapping):
+            values = entry.get("values")
+            source = str(entry.get("source", "") or "")
+        if name in RI_TABLES:
+            raise ImproperlyConfigured(
+                f"{RI_SETTING}[{name!r}]: the name is taken by a built-in table "
+                f"({', '.join(RI_TABLES)}); choose another"
+            )
+        try:
+            tables[str(name)] = RITable(
+                name, tuple(values) if isinstance(values, list) else values, source
+            )
+        except AHPError as error:
+            problems = "; ".join(f"{i.path}: {i.message_en}" for i in error.issues)
+            raise ImproperlyConfigured(f"{RI_SETTING}[{name!r}]: {problems}") from None
+    return tables
+
+
+def ri_tables() -> dict[str, RITable]:
+    """Every random-index table a user may choose: the built-in ones, then the configured."""
+    return {**RI_TABLES, **configured_ri_tables()}
+
+
+def ri_table_choices() -> list[tuple[str, str]]:
+    """(name, label) for a select: the name, where the table comes from and the n it covers."""
+    out = []
+    for name, table in ri_tables().items():
+        covers = f"n ≤ {len(table.values)}"
+        label = " — ".join(part for part in (name, table.source) if part)
+        out.append((name, f"{label} ({covers})"))
+    return out
 
 
 def saaty_choices() -> list[tuple[str, str]]:
@@ -140,7 +195,7 @@ def run_ahp(
     ri_table: str = SAATY_RI.name,
 ) -> AhpOutcome:
     n = len(names)
-    table = RI_TABLES.get(ri_table, SAATY_RI)
+    table = ri_tables().get(ri_table, SAATY_RI)
     out = AhpOutcome(ri_table=table.name, ri_values=list(table.values), method=method)
     out.matrix, out.errors = matrix_from_upper(upper, n)
     if out.errors:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 import numpy as np
@@ -18,6 +19,8 @@ from jixiao.engine.weights import (
     consistent_matrix,
     global_weights,
     parse_judgement,
+    parse_ri_values,
+    ri_table_issues,
     scale_text,
     validate_matrix,
 )
@@ -128,6 +131,41 @@ def test_ri_tables_are_configurable_and_recorded():
     assert ahp(consistent_matrix(np.arange(1, 13)), ri_table=EXTENDED_RI).consistent
 
 
+def test_ri_tables_are_checked_when_made():
+    table = RITable("省厅表", (0, 0, 0.52, 0.89))
+    assert table.values == (0.0, 0.0, 0.52, 0.89)
+    assert all(isinstance(v, float) for v in table.values)
+    result = ahp(consistent_matrix([4, 3, 2, 1]), ri_table=table)
+    assert result.ri == 0.89 and result.ri_table == "省厅表"
+    assert result.ri_values == table.values
+
+    def codes(name, values):
+        with pytest.raises(AHPError) as caught:
+            RITable(name, values)
+        return [(i.path, i.code) for i in caught.value.issues]
+
+    assert codes("x", (0, 0)) == [("ri_table.values", "too_short")]
+    assert codes("x", (0, 0, 0)) == [("ri_table.values[2]", "not_positive")]
+    assert codes("x", (0, -1, 0.5, "1")) == [
+        ("ri_table.values[1]", "negative"),
+        ("ri_table.values[3]", "not_number"),
+    ]
+    assert codes("x", (0, 0, math.inf)) == [("ri_table.values[2]", "negative")]
+    assert codes("", (0, 0, 1)) == [("ri_table.name", "blank")]
+    assert codes("n" * 33, (0, 0, 1)) == [("ri_table.name", "bad_name")]
+    assert codes("x", "0,0,1") == [("ri_table.values", "not_list")]
+    assert ri_table_issues("ok", [0, 0, 0.58]) == []
+
+
+def test_ri_values_as_typed():
+    assert parse_ri_values("0,0,0.58,0.90") == (0.0, 0.0, 0.58, 0.9)
+    assert parse_ri_values(" 0， 0  0.58 ") == (0.0, 0.0, 0.58)
+    with pytest.raises(AHPError) as caught:
+        parse_ri_values("0,0,abc")
+    (problem,) = caught.value.issues
+    assert problem.path == "ri_table.values[2]" and "abc" in problem.message_zh
+
+
 def test_validation_names_the_cell():
     problems = validate_matrix([[1.0, 3.0], [0.5, 1.0]], ["质量", "效率"])
     assert len(problems) == 1
@@ -172,10 +210,12 @@ def test_json_shape():
         "ri",
         "cr",
         "ri_table",
+        "ri_values",
         "threshold",
         "consistent",
         "revise",
     }
+    assert data["ri_values"] == list(SAATY_RI.values)
     assert data["criteria"][0]["name"] == "a"
     assert data["revise"]["row"] == "c" and data["revise"]["column"] == "g"
 

@@ -22,7 +22,12 @@ from jixiao.engine.rules.counts import (
     MilestonesRule,
     OkrRule,
 )
-from jixiao.engine.rules.formula_rule import ALIASES, FormulaRule
+from jixiao.engine.rules.formula_rule import (
+    ALIASES,
+    FORMULA_VARIABLES,
+    STANDARD_INPUTS,
+    FormulaRule,
+)
 from jixiao.engine.rules.registry import (
     RULE_KIND_NAMES,
     RULE_KINDS,
@@ -42,8 +47,10 @@ from jixiao.engine.rules.weighted import (
 __all__ = [
     "ALIASES",
     "COLUMN",
+    "FORMULA_VARIABLES",
     "RULE_KINDS",
     "RULE_KIND_NAMES",
+    "STANDARD_INPUTS",
     "Band",
     "BandsRule",
     "BarsRule",

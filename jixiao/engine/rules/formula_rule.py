@@ -14,6 +14,10 @@ import numpy as np
 
 from jixiao.engine.rules.base import FloatArray, Rule, RuleInputError, SpecIssue, SpecReader, issue
 
+# The values a scoring rule is given for each appraisee: the columns of DOMAIN.md §3 that the
+# target-based rules read (A, T and the threshold and stretch points).
+STANDARD_INPUTS: tuple[str, ...] = ("actual", "target", "threshold", "stretch")
+
 # Chinese names people write in formulas, and the standard column each stands for.
 ALIASES: dict[str, str] = {
     "实际值": "actual",
@@ -23,6 +27,9 @@ ALIASES: dict[str, str] = {
     "门槛值": "threshold",
     "挑战值": "stretch",
 }
+
+FORMULA_VARIABLES: tuple[str, ...] = (*STANDARD_INPUTS, *ALIASES)
+"""Every name a formula rule may use in square brackets; anything else is a typo."""
 
 
 def _compile(expression: str) -> tuple[Any, list[SpecIssue]]:
@@ -38,7 +45,7 @@ def _compile(expression: str) -> tuple[Any, list[SpecIssue]]:
             )
         ]
     try:
-        return compile_formula(expression), []
+        return compile_formula(expression, FORMULA_VARIABLES), []
     except FormulaError as error:
         # The formula engine's messages already name the character position.
         return None, [
@@ -53,9 +60,10 @@ def _compile(expression: str) -> tuple[Any, list[SpecIssue]]:
 
 @dataclass(frozen=True)
 class FormulaRule(Rule):
-    """Score = the formula's value. Variables are column names; the Chinese names 实际值, 目标值,
-    门槛值 and 挑战值 also reach the standard columns actual, target, threshold and stretch.
-    A row where the formula gives an error (e.g. #DIV/0!) or a blank is not scorable (NaN).
+    """Score = the formula's value over the rule inputs actual, target, threshold and stretch,
+    also written 实际值/实际, 目标值/目标, 门槛值 and 挑战值 (`FORMULA_VARIABLES`); any other name is an
+    unknown variable, reported with the closest known name. A row where the formula gives an
+    error (e.g. #DIV/0!) or a blank is not scorable (NaN).
     """
 
     kind: ClassVar[str] = "formula"

@@ -21,6 +21,8 @@ from jixiao.engine.weights.ahp import (
     ahp,
     consistent_matrix,
     parse_judgement,
+    parse_ri_values,
+    ri_table_issues,
     scale_text,
     validate_matrix,
 )
@@ -63,6 +65,8 @@ __all__ = [
     "membership_from_counts",
     "normalized_weights",
     "parse_judgement",
+    "parse_ri_values",
+    "ri_table_issues",
     "scale_text",
     "topsis",
     "validate_matrix",

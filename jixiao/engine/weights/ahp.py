@@ -25,13 +25,30 @@ CONSISTENCY_THRESHOLD = 0.10
 RECIPROCAL_TOLERANCE = 0.02  # relative: 0.33 typed for 1/3 still passes (0.33 × 3 = 0.99)
 
 
+RI_NAME_MAX_LENGTH = 32
+"""Names of random-index tables are stored with each weight set (WeightSet.ri_table_name)."""
+RI_MIN_SIZE = 3
+"""A table must reach n = 3: below that every matrix is consistent and RI is never used."""
+
+
 @dataclass(frozen=True)
 class RITable:
-    """A random-index table: `values[n - 1]` is RI for an n×n matrix."""
+    """A random-index table: `values[n - 1]` is RI for an n×n matrix.
+
+    Checked when made, so a table from configuration or the command line that exists is
+    usable: a name of 1–32 characters, at least 3 finite values, none negative, and RI > 0
+    from n = 3 on (CR = CI/RI). Raises AHPError with one issue per problem.
+    """
 
     name: str
     values: tuple[float, ...]
     source: str = ""
+
+    def __post_init__(self) -> None:
+        problems = ri_table_issues(self.name, self.values)
+        if problems:
+            raise AHPError(problems)
+        object.__setattr__(self, "values", tuple(float(v) for v in self.values))
 
     def ri(self, n: int) -> float:
         if n < 1 or n > len(self.values):
@@ -48,6 +65,108 @@ class RITable:
                 ]
             )
         return self.values[n - 1]
+
+
+def ri_table_issues(name: object, values: object) -> list[SpecIssue]:
+    """Every problem of a random-index table given as a name and a list of RI values."""
+    found: list[SpecIssue] = []
+    if not isinstance(name, str) or not name.strip():
+        found.append(
+            SpecIssue(
+                "ri_table.name",
+                "blank",
+                "随机一致性指标表必须有名称。",
+                "A random-index table needs a name.",
+            )
+        )
+    elif len(name) > RI_NAME_MAX_LENGTH or name != name.strip():
+        found.append(
+            SpecIssue(
+                "ri_table.name",
+                "bad_name",
+                f"随机一致性指标表的名称“{name}”须为 1 到 {RI_NAME_MAX_LENGTH} 个字符，"
+                "首尾不能有空格。",
+                f"The random-index table name {name!r} must be 1 to {RI_NAME_MAX_LENGTH} "
+                "characters without surrounding spaces.",
+            )
+        )
+    if isinstance(values, str | bytes) or not isinstance(values, Sequence):
+        found.append(
+            SpecIssue(
+                "ri_table.values",
+                "not_list",
+                "RI 值须为数字列表，依次对应 n = 1, 2, 3, …。",
+                "The RI values must be a list of numbers for n = 1, 2, 3, ...",
+            )
+        )
+        return found
+    if len(values) < RI_MIN_SIZE:
+        found.append(
+            SpecIssue(
+                "ri_table.values",
+                "too_short",
+                f"RI 值至少要有 {RI_MIN_SIZE} 个（n = 1 到 {RI_MIN_SIZE}），当前 {len(values)} 个。",
+                f"Give at least {RI_MIN_SIZE} RI values (n = 1 to {RI_MIN_SIZE}), "
+                f"not {len(values)}.",
+            )
+        )
+    for k, value in enumerate(values):
+        n = k + 1
+        path = f"ri_table.values[{k}]"
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            found.append(
+                SpecIssue(
+                    path,
+                    "not_number",
+                    f"n = {n} 的 RI 必须是数字。",
+                    f"RI for n = {n} is not a number.",
+                )
+            )
+        elif not math.isfinite(value) or value < 0:
+            found.append(
+                SpecIssue(
+                    path,
+                    "negative",
+                    f"n = {n} 的 RI 必须是非负的有限数，当前为 {value}。",
+                    f"RI for n = {n} must be a finite number ≥ 0, not {value}.",
+                )
+            )
+        elif n >= RI_MIN_SIZE and value == 0:
+            found.append(
+                SpecIssue(
+                    path,
+                    "not_positive",
+                    f"n = {n} 的 RI 必须大于 0（CR = CI/RI）。",
+                    f"RI for n = {n} must be greater than 0 (CR = CI/RI).",
+                )
+            )
+    return found
+
+
+def parse_ri_values(text: str) -> tuple[float, ...]:
+    """RI values as typed on a command line: "0,0,0.58,0.90" (also with ， or spaces).
+
+    Raises AHPError naming the first entry that is not a number; the table itself is checked
+    by `RITable`.
+    """
+    parts = [p for p in text.replace("，", ",").replace(" ", ",").split(",") if p.strip()]
+    values: list[float] = []
+    for k, part in enumerate(parts):
+        try:
+            value = float(part)
+        except ValueError:
+            raise AHPError(
+                [
+                    SpecIssue(
+                        f"ri_table.values[{k}]",
+                        "not_number",
+                        f"第 {k + 1} 个 RI 值“{part}”不是数字。",
+                        f"RI value {k + 1}, {part!r}, is not a number.",
+                    )
+                ]
+            ) from None
+        values.append(value)
+    return tuple(values)
 
 
 SAATY_RI = RITable(
@@ -112,6 +231,8 @@ class AHPResult:
     threshold: float
     consistent: bool
     revise: Revision | None
+    ri_values: tuple[float, ...] = ()
+    """The whole random-index table used, so that a saved result can be checked later."""
 
     def as_json(self) -> dict[str, Any]:
         """The stable JSON shape (docs/engine-cli.md)."""
@@ -126,6 +247,7 @@ class AHPResult:
             "ri": self.ri,
             "cr": self.cr,
             "ri_table": self.ri_table,
+            "ri_values": list(self.ri_values),
             "threshold": self.threshold,
             "consistent": self.consistent,
             "revise": None if self.revise is None else self.revise.as_json(self.names),
@@ -290,6 +412,7 @@ def ahp(
         threshold=threshold,
         consistent=cr < threshold,
         revise=revise,
+        ri_values=table.values,
     )
 
 
