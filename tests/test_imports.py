@@ -551,18 +551,6 @@ def test_template_download(org, client_for, tmp_path):
     assert [e.code for e in run(path).errors] == ["empty_file"]
 
 
-def test_exports_through_the_page(org, client_for):
-    client = client_for("perfadmin")
-    response = client.get(reverse("imports:export"))
-    assert response.status_code == 200
-    wb = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
-    assert wb.sheetnames == ["部门", "岗位", "人员"]
-    response = client.get(reverse("imports:export_csv", args=["people"]))
-    text = b"".join(response.streaming_content).decode("utf-8-sig")
-    assert text.splitlines()[0] == ",".join(PEOPLE.headers) and "A0004" in text
-    assert client.get("/imports/export/bogus.csv").status_code == 404
-
-
 IMPORT_PAGES = ["imports:index", "imports:template", "imports:export"]
 
 

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from jixiao.imports.formats import SPECS, SheetSpec
+from jixiao.imports.xlsx_extent import NotAWorkbook, sheet_extents
 
 Progress = Callable[[int, int], None]
 PROGRESS_EVERY = 1000
@@ -212,29 +213,81 @@ def read_table_file(
     return parsed
 
 
+MAX_COLUMNS = 200
+"""Columns a sheet may reach; the widest format has 15."""
+
+
+def max_rows() -> int:
+    """Data rows (below the header) one sheet or CSV file may hold."""
+    return int(settings.JIXIAO_IMPORT_MAX_ROWS)
+
+
+def column_letters(n: int) -> str:
+    """1 → A, 27 → AA, 16384 → XFD."""
+    letters = ""
+    while n > 0:
+        n, rest = divmod(n - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _extent_errors(sheet: str, rows: int, columns: int) -> list[RowError]:
+    """Refuse a sheet whose used area reaches beyond the limits, before it is read."""
+    errors: list[RowError] = []
+    limit = max_rows()
+    if rows > limit + 1:
+        errors.append(
+            RowError(
+                sheet,
+                0,
+                "",
+                "too_many_rows",
+                _(
+                    "The sheet reaches row %(rows)s, but at most %(limit)s data rows below the "
+                    "header are imported at once. Delete what lies below the table, or split "
+                    "the file."
+                )
+                % {"rows": rows, "limit": limit},
+            )
+        )
+    if columns > MAX_COLUMNS:
+        errors.append(
+            RowError(
+                sheet,
+                0,
+                "",
+                "too_many_columns",
+                _(
+                    "The sheet reaches column %(column)s, but at most %(limit)s columns are "
+                    "read. Delete what lies to the right of the table."
+                )
+                % {"column": column_letters(columns), "limit": MAX_COLUMNS},
+            )
+        )
+    return errors
+
+
 def _read_xlsx(
     path: Path, parsed: ParsedFile, progress: Progress | None, specs: tuple[SheetSpec, ...]
 ) -> None:
     """Read with calamine (Rust): twenty times faster than openpyxl on large workbooks.
 
     Sheets are read from A1 (`skip_empty_area=False`) so that line numbers in error reports
-    match what the person sees in Excel.
+    match what the person sees in Excel. Before calamine loads a sheet, its XML is scanned for
+    how far it reaches (xlsx_extent): calamine builds a grid as large as the used area, and a
+    tiny file with a cell in XFD1048576 would otherwise exhaust the memory.
     """
     from python_calamine import CalamineWorkbook
 
     invalid = RowError("", 0, "", "invalid_workbook", _("The file is not a valid .xlsx workbook."))
+    by_sheet = {spec.sheet: spec for spec in specs}
     try:
         wb = CalamineWorkbook.from_path(str(path))
-        by_sheet = {spec.sheet: spec for spec in specs}
         names = [name for name in wb.sheet_names if name in by_sheet]
-        sheets = [
-            (by_sheet[name], name, wb.get_sheet_by_name(name).to_python(skip_empty_area=False))
-            for name in names
-        ]
     except Exception:  # calamine raises its own error types for corrupt or foreign files
         parsed.errors.append(invalid)
         return
-    if not sheets:
+    if not names:
         names_text = "、".join(s.sheet for s in specs)
         parsed.errors.append(
             RowError(
@@ -245,6 +298,30 @@ def _read_xlsx(
                 _("The workbook has none of the sheets %(names)s.") % {"names": names_text},
             )
         )
+        return
+    try:
+        extents = sheet_extents(path, names, row_limit=max_rows() + 1)
+    except NotAWorkbook:
+        parsed.errors.append(invalid)
+        return
+    for name in names:
+        parsed.errors.extend(_extent_errors(name, extents[name].rows, extents[name].columns))
+    if parsed.errors:
+        return
+    sheets = []
+    try:
+        for name in names:
+            sheet = wb.get_sheet_by_name(name)
+            end = sheet.end  # 0-based; checked again as calamine sees it
+            errors = _extent_errors(name, end[0] + 1, end[1] + 1) if end else []
+            if errors:
+                parsed.errors.extend(errors)
+                continue
+            sheets.append((by_sheet[name], name, sheet.to_python(skip_empty_area=False)))
+    except Exception:
+        parsed.errors.append(invalid)
+        return
+    if parsed.errors:
         return
     total = sum(max(len(rows) - 1, 0) for _spec, _name, rows in sheets)
     ticker = _Ticker(progress, total)
@@ -290,8 +367,38 @@ def _read_csv(
             )
         )
         return
+    limit = max_rows()
+    rows: list[list[str]] = []
     try:
-        rows = list(csv.reader(io.StringIO(text, newline="")))
+        for line, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
+            if len(row) > MAX_COLUMNS:
+                parsed.errors.append(
+                    RowError(
+                        "",
+                        line,
+                        "",
+                        "too_many_columns",
+                        _("Line %(line)s has %(n)s fields, but at most %(limit)s are read.")
+                        % {"line": line, "n": len(row), "limit": MAX_COLUMNS},
+                    )
+                )
+                return
+            if line > limit + 1:
+                parsed.errors.append(
+                    RowError(
+                        "",
+                        0,
+                        "",
+                        "too_many_rows",
+                        _(
+                            "The file has more than %(limit)s data rows below the header. "
+                            "Split the file."
+                        )
+                        % {"limit": limit},
+                    )
+                )
+                return
+            rows.append(row)
     except csv.Error:
         parsed.errors.append(RowError("", 0, "", "invalid_csv", _("The CSV file is malformed.")))
         return

@@ -10,6 +10,9 @@ urlpatterns = [
     path("export/<str:kind>.csv", views.export_csv, name="export_csv"),
     path("jobs/<int:pk>/", views.job_detail, name="job"),
     path("jobs/<int:pk>/progress/", views.job_progress, name="job_progress"),
+    path("exports/<int:pk>/", views.export_job_detail, name="export_job"),
+    path("exports/<int:pk>/progress/", views.export_job_progress, name="export_job_progress"),
+    path("exports/<int:pk>/download/", views.export_download, name="export_download"),
     path("indicators/", views_indicators.index, name="indicators"),
     path(
         "indicators/template.xlsx",

@@ -1,5 +1,6 @@
 """Import and export of the indicator library: the same machinery as the organization import
-(upload → background task → progress → every bad row listed), with the library's own format."""
+(upload → background task → progress → every bad row listed; exports written by a task too),
+with the library's own format."""
 
 from __future__ import annotations
 
@@ -7,20 +8,18 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from jixiao.core.actor import actor_from_request
 from jixiao.core.errors import forbidden
 from jixiao.imports.forms import ImportForm
-from jixiao.imports.indicator_export import export_indicator_csv, export_indicator_workbook
 from jixiao.imports.indicator_formats import INDICATOR_SPEC_BY_KIND, INDICATOR_SPECS
 from jixiao.imports.models import ImportKind
-from jixiao.imports.selectors import import_jobs_visible_to
+from jixiao.imports.selectors import export_jobs_visible_to, import_jobs_visible_to
 from jixiao.imports.services import import_job_create
 from jixiao.imports.template import build_workbook_template
-from jixiao.imports.views import XLSX, _send, _temp_file
+from jixiao.imports.views import RECENT_EXPORTS, XLSX, start_export
 from jixiao.indicators.permissions import can_manage_library
 
 RECENT_JOBS = 20
@@ -48,12 +47,15 @@ def index(request: HttpRequest) -> HttpResponse:
     jobs = list(
         import_jobs_visible_to(request.user).filter(kind=ImportKind.INDICATORS)[:RECENT_JOBS]
     )
+    exports = list(
+        export_jobs_visible_to(request.user).filter(kind=ImportKind.INDICATORS)[:RECENT_EXPORTS]
+    )
     kinds = [(kind, spec.sheet) for kind, spec in INDICATOR_SPEC_BY_KIND.items()]
     status = 400 if request.method == "POST" else 200
     return render(
         request,
         "imports/indicators.html",
-        {"form": form, "jobs": jobs, "kinds": kinds},
+        {"form": form, "jobs": jobs, "exports": exports, "kinds": kinds},
         status=status,
     )
 
@@ -84,20 +86,15 @@ def template_download(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def export_xlsx(request: HttpRequest) -> HttpResponseBase:
-    _require_manage(request)
-    path = _temp_file(".xlsx")
-    export_indicator_workbook(path, user=request.user)
-    return _send(path, f"indicators-{timezone.localdate():%Y%m%d}.xlsx", XLSX)
+    return start_export(request, ImportKind.INDICATORS)
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def export_csv(request: HttpRequest, kind: str) -> HttpResponseBase:
-    _require_manage(request)
     if kind not in INDICATOR_SPEC_BY_KIND:
+        _require_manage(request)
         raise Http404
-    path = _temp_file(".csv")
-    export_indicator_csv(path, kind, user=request.user)
-    return _send(path, f"{kind}-{timezone.localdate():%Y%m%d}.csv", "text/csv; charset=utf-8")
+    return start_export(request, ImportKind.INDICATORS, kind)
