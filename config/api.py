@@ -11,8 +11,13 @@ from ninja import NinjaAPI, Swagger
 
 from jixiao.accounts.api_auth import ApiTokenAuth, SessionAuth
 from jixiao.core.api_errors import fallback_router, json_refusals, register_error_handlers
+from jixiao.goals.api import router as goals_router
+from jixiao.goals.api_talk import router as goals_talk_router
+from jixiao.goals.api_work import router as work_router
 from jixiao.indicators.api import router as indicators_router
 from jixiao.org.api import router as org_router
+from jixiao.org.api_accounts import router as org_accounts_router
+from jixiao.org.api_calendar import router as calendar_router
 
 DESCRIPTION = """
 Jixiao (绩效) performance management API.
@@ -56,6 +61,12 @@ api = JixiaoAPI(
 )
 register_error_handlers(api)
 api.add_router("", org_router)
+api.add_router("", org_accounts_router)
 api.add_router("", indicators_router)
+api.add_router("", calendar_router)
+# Before goals_router, whose "/goals/{goal_id}" would otherwise match "/goals/one-on-ones".
+api.add_router("", goals_talk_router)
+api.add_router("", goals_router)
+api.add_router("", work_router)
 # Last, so that it only answers paths no other route matched.
 api.add_router("", fallback_router())

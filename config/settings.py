@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "jixiao.accounts",
     "jixiao.org",
     "jixiao.indicators",
+    "jixiao.goals",
     "jixiao.imports",
     "jixiao.reports",
 ]
@@ -79,6 +80,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "jixiao.accounts.middleware.PasswordChangeRequiredMiddleware",
     "jixiao.core.middleware.DomainErrorMiddleware",
 ]
 
@@ -181,6 +183,11 @@ UPLOAD_DIR = VAR_DIR / "uploads"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 JIXIAO_IMPORT_MAX_BYTES = int(os.environ.get("JIXIAO_IMPORT_MAX_BYTES", str(100 * 1024 * 1024)))
+# Extra AHP random-index tables beside the built-in saaty and extended_15 (docs/indicators.md),
+# e.g. {"my_table": {"values": [0, 0, 0.52, 0.89, 1.12], "source": "where it comes from"}}.
+JIXIAO_AHP_RI_TABLES: dict[str, Any] = {}
+# Data rows per sheet (or CSV file) an import accepts; longer files are refused before reading.
+JIXIAO_IMPORT_MAX_ROWS = int(os.environ.get("JIXIAO_IMPORT_MAX_ROWS", "200000"))
 
 TASKS: dict[str, dict[str, Any]] = {
     "default": {

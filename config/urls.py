@@ -12,7 +12,10 @@ urlpatterns = [
     path("org/", include("jixiao.org.urls")),
     path("audit/", include("jixiao.org.audit_urls")),
     path("indicators/", include("jixiao.indicators.urls")),
+    path("goals/", include("jixiao.goals.urls")),
     path("imports/", include("jixiao.imports.urls")),
+    path("calendar/", include("jixiao.org.calendar_urls")),
+    path("notifications/", include("jixiao.core.notification_urls")),
     path("api/", api.urls),
 ]
 

@@ -19,8 +19,9 @@ DESCRIPTION = """\
 
 命令 commands:
   demo      生成演示组织和演示账号 / build the demo organization and demo accounts
-  import    导入组织数据（人员、部门、岗位）/ import organization data from a workbook
-  export    导出组织数据 / export organization data to a workbook
+  import    导入组织数据（人员、部门、岗位）或目标与工作计划 /
+            import organization data, or goals and work plans, from a workbook
+  export    导出组织数据或目标与工作计划 / export organization data, or goals, to a workbook
   seed      加载预置数据（指标库）/ load preloaded data: seed indicators
   serve     启动网页服务（granian WSGI）/ serve the web application (granian, WSGI)
   worker    启动后台任务处理进程 / run the background task worker
@@ -35,10 +36,13 @@ EPILOG = """\
   jixiao demo --people 260 --if-empty
   jixiao import org 人员名册.xlsx --dry-run
   jixiao export org 组织.xlsx --kind people
+  jixiao import goals 目标.xlsx --dry-run
+  jixiao export goals 目标.xlsx --period 2026
   jixiao seed indicators
   jixiao serve --host 0.0.0.0 --port 8000 --workers 2 --threads 4
   jixiao worker
   jixiao bench org --people 100000 --json
+  jixiao bench goals --people 100000
   jixiao bench engine
   jixiao engine ahp 判断矩阵.csv
   jixiao engine --help
@@ -105,17 +109,29 @@ def parser() -> argparse.ArgumentParser:
         "--if-empty", action="store_true", help="已有组织则跳过 / skip if an organization exists"
     )
 
-    imp = sub.add_parser("import", help="导入组织数据 / import organization data")
-    imp.add_argument("kind", choices=["org"], help="org: 组织（部门、岗位、人员）")
+    imp = sub.add_parser("import", help="导入组织数据或目标 / import organization data or goals")
+    imp.add_argument(
+        "kind",
+        choices=["org", "goals"],
+        help="org: 组织（部门、岗位、人员）; goals: 目标、关键结果、工作计划、里程碑",
+    )
     imp.add_argument("file", help="Excel 或 CSV 文件 / .xlsx or .csv file")
     imp.add_argument(
         "--dry-run", action="store_true", help="只校验不写入 / validate only, write nothing"
     )
 
-    exp = sub.add_parser("export", help="导出组织数据 / export organization data")
-    exp.add_argument("kind", choices=["org"], help="org: 组织（部门、岗位、人员）")
+    exp = sub.add_parser("export", help="导出组织数据或目标 / export organization data or goals")
+    exp.add_argument(
+        "kind",
+        choices=["org", "goals"],
+        help="org: 组织（部门、岗位、人员）; goals: 目标、关键结果、工作计划、里程碑",
+    )
     exp.add_argument("file", help="输出文件 / output file (.xlsx)")
-    exp.add_argument("--kind", dest="sheet", help="只导出一类 / export one kind only")
+    exp.add_argument("--kind", dest="sheet", help="只导出一类 / export one kind only (org)")
+    exp.add_argument(
+        "--period",
+        help="只导出该周期内的目标 / only goals within this period (goals): 2026, 2026-Q3…",
+    )
 
     seed = sub.add_parser("seed", help="加载预置数据 / load preloaded data")
     seed.add_argument(
@@ -155,13 +171,16 @@ def parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="性能基准 / benchmarks")
     bench.add_argument(
         "target",
-        choices=["org", "engine"],
-        help="org: 组织规模基准 / organization scale; engine: 计算引擎 / the scoring engine",
+        choices=["org", "goals", "engine"],
+        help="org: 组织规模基准 / organization scale; goals: 目标规模基准 / goals at scale; "
+        "engine: 计算引擎 / the scoring engine",
     )
     bench.add_argument("--people", type=_positive, help="人数 / people (default 100000)")
     bench.add_argument("--json", action="store_true", help="输出 JSON / print JSON")
     bench.add_argument(
-        "--force", action="store_true", help="清空已有组织数据 / wipe an existing organization"
+        "--force",
+        action="store_true",
+        help="清空已有组织（和目标）数据 / wipe an existing organization (and its goals)",
     )
 
     sub.add_parser(
@@ -213,8 +232,17 @@ def plan(argv: Sequence[str]) -> Plan:
         # The demo is a local trial: allow the development secret key for this command.
         return Plan(manage=cmd, env={"JIXIAO_DEMO": os.environ.get("JIXIAO_DEMO", "1")})
     if args.command == "import":
-        return Plan(manage=["import_org", args.file, *(["--dry-run"] if args.dry_run else [])])
+        command = "import_goals" if args.kind == "goals" else "import_org"
+        return Plan(manage=[command, args.file, *(["--dry-run"] if args.dry_run else [])])
+    if args.command == "export" and args.kind == "goals":
+        if args.sheet:
+            p.error("--kind applies to `export org` only")
+        return Plan(
+            manage=["export_goals", args.file, *(["--period", args.period] if args.period else [])]
+        )
     if args.command == "export":
+        if args.period:
+            p.error("--period applies to `export goals` only")
         return Plan(
             manage=["export_org", args.file, *(["--kind", args.sheet] if args.sheet else [])]
         )

@@ -24,6 +24,7 @@ from typing import NoReturn, TextIO
 
 import numpy as np
 
+from jixiao.engine.appraisal.calibrate import calibrate
 from jixiao.engine.rules import ALIASES, Rule, RuleSpecError, rule_from_spec
 from jixiao.engine.rules.base import fmt
 from jixiao.engine.rules.formula_rule import FormulaRule
@@ -777,6 +778,89 @@ def cmd_score(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _column(table: Table, name: str, *, required: bool = True) -> int | None:
+    names = [h.strip().lower() for h in table.header]
+    if name in names:
+        return names.index(name)
+    if required:
+        raise InputError(
+            f"缺少列“{name}”；需要 ratee, rater, item, score（可选 group）。现有列：{'、'.join(table.header)}。",
+            f"Missing column {name!r}; needed: ratee, rater, item, score (optional group). "
+            f"Columns: {', '.join(table.header)}.",
+        )
+    return None
+
+
+def cmd_calibrate(args: argparse.Namespace, out: TextIO) -> int:
+    table = read_table(args.ratings)
+    cols = {name: _column(table, name) for name in ("ratee", "rater", "item", "score")}
+    group_col = _column(table, "group", required=False)
+    ratee: list[str] = []
+    rater: list[str] = []
+    group: list[str] = []
+    scores: list[float] = []
+    for r, row in enumerate(table.rows):
+        for name in ("ratee", "rater", "item"):
+            index = cols[name]
+            assert index is not None
+            if _blank(row[index] if index < len(row) else None):
+                raise InputError(
+                    f"第 {r + 2} 行缺少 {name}。",
+                    f"Row {r + 2} has no {name}.",
+                    row=r + 2,
+                    column=index,
+                )
+        score_col = cols["score"]
+        assert score_col is not None
+        value = number_at(table, r, score_col, required=True)
+        assert value is not None
+        ratee.append(_show_cell(row[cols["ratee"] or 0]))
+        rater.append(_show_cell(row[cols["rater"] or 0]))
+        group.append(
+            _show_cell(row[group_col]) if group_col is not None and group_col < len(row) else ""
+        )
+        scores.append(value)
+    if not scores:
+        raise InputError("文件中没有评分行。", "The file has no ratings.")
+    result = calibrate(
+        ratee, rater, scores, group if group_col is not None else None, shrinkage=args.shrinkage
+    )
+    if args.json:
+        print_json(result.as_json(), out)
+        return EXIT_OK
+    rows = [
+        [
+            d["ratee"],
+            d["ratings"],
+            d["raters"],
+            f"{d['raw_mean']:.2f}",
+            f"{d['corrected']:.2f}",
+            d["raw_rank"],
+            d["rank"],
+        ]
+        for d in result.as_json()
+    ]
+    out.write(
+        render_table(
+            [
+                "被评人 ratee",
+                "评分数 ratings",
+                "评价人 raters",
+                "原始均值 raw",
+                "校正后 corrected",
+                "原排名 raw rank",
+                "排名 rank",
+            ],
+            rows,
+        )
+        + "\n"
+    )
+    out.write(
+        f"\n按评价人标准化，收缩系数 shrinkage k = {args.shrinkage:g}（评价人评过 n 人时权重 n/(n+k)）\n"
+    )
+    return EXIT_OK
+
+
 def cmd_bench(args: argparse.Namespace, out: TextIO) -> int:
     from jixiao.engine import bench
 
@@ -897,6 +981,19 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--output", help="另存结果 / also write the result (.csv or .xlsx)")
     s.add_argument("--json", action="store_true", help="输出 JSON / print JSON")
     s.set_defaults(run=cmd_score)
+
+    c = sub.add_parser(
+        "calibrate", help="评分校正：按评价人标准化 / per-rater standardization of ratings"
+    )
+    c.add_argument(
+        "ratings",
+        help="列 ratee, rater, item, score（可选 group）/ columns ratee, rater, item, score, optional group",
+    )
+    c.add_argument(
+        "--shrinkage", type=float, default=3.0, help="收缩系数 k / shrinkage k (default 3)"
+    )
+    c.add_argument("--json", action="store_true", help="输出 JSON / print JSON")
+    c.set_defaults(run=cmd_calibrate)
 
     b = sub.add_parser(
         "bench", help="引擎性能基准 / engine benchmark (same as `jixiao bench engine`)"

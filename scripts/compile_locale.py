@@ -30,21 +30,28 @@ def build(language: str) -> int:
     problems = 0
     for part in parts:
         for entry in polib.pofile(str(part)):
-            if entry.obsolete or not entry.msgstr:
+            if entry.obsolete or not (entry.msgstr or entry.msgstr_plural):
                 continue
             key = (entry.msgctxt, entry.msgid)
+            text = entry.msgstr or repr(sorted(entry.msgstr_plural.items()))
             if key in seen:
-                if seen[key][0] != entry.msgstr:
+                if seen[key][0] != text:
                     print(
                         f"conflicting translations for {entry.msgid!r}: "
-                        f"{seen[key][1]} says {seen[key][0]!r}, {part.name} says {entry.msgstr!r}",
+                        f"{seen[key][1]} says {seen[key][0]!r}, {part.name} says {text!r}",
                         file=sys.stderr,
                     )
                     problems += 1
                 continue
-            seen[key] = (entry.msgstr, part.name)
+            seen[key] = (text, part.name)
             merged.append(
-                polib.POEntry(msgid=entry.msgid, msgstr=entry.msgstr, msgctxt=entry.msgctxt)
+                polib.POEntry(
+                    msgid=entry.msgid,
+                    msgstr=entry.msgstr,
+                    msgctxt=entry.msgctxt,
+                    msgid_plural=entry.msgid_plural,
+                    msgstr_plural=entry.msgstr_plural,
+                )
             )
     merged.save(str(folder / "django.po"))
     merged.save_as_mofile(str(folder / "django.mo"))

@@ -58,6 +58,15 @@ def en(client_for):
     return make
 
 
+def office_admin() -> Client:
+    """A performance administrator over 办公室 only: manages something, but not the rest."""
+    user = f.make_user("office_admin")
+    f.grant(user, f.Role.PERFORMANCE_ADMIN, Department.objects.get(code="D001"))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
 def all_endpoints(org) -> list[tuple[str, str]]:
     d, p, e = org.office.pk, org.head_post.pk, org.employee.pk
     return [
@@ -336,9 +345,11 @@ def test_department_create(org, client_for):
         call(client_for("head"), "POST", "/api/org/departments", under_office), 403, "forbidden"
     )
     refused(call(client_for("leader"), "POST", "/api/org/departments", new), 403, "forbidden")
-    # A parent outside the caller's scope is reported as unknown, not confirmed.
+    # Without any management role, 403 before the payload is looked at.
+    refused(call(client_for("outsider"), "POST", "/api/org/departments", new), 403, "forbidden")
+    # A parent outside the manager's scope is reported as unknown, not confirmed.
     body = refused(
-        call(client_for("outsider"), "POST", "/api/org/departments", new), 400, "validation_failed"
+        call(office_admin(), "POST", "/api/org/departments", new), 400, "validation_failed"
     )
     assert fields(body) == {"parent_id": "unknown_parent"}
     # Only a system administrator creates a top-level department.
@@ -465,8 +476,10 @@ def test_post_create_patch_deactivate(org, client_for):
         "post_class": "management",
     }
     refused(call(client_for("head"), "POST", "/api/org/posts", new), 403, "forbidden")
+    refused(call(client_for("outsider"), "POST", "/api/org/posts", new), 403, "forbidden")
+    elsewhere = {**new, "department_id": org.service.pk}
     body = refused(
-        call(client_for("outsider"), "POST", "/api/org/posts", new), 400, "validation_failed"
+        call(office_admin(), "POST", "/api/org/posts", elsewhere), 400, "validation_failed"
     )
     assert fields(body) == {"department_id": "unknown_department"}
     created = ok(call(client_for("perfadmin"), "POST", "/api/org/posts", new), 201)
@@ -567,8 +580,15 @@ def test_person_create(org, client_for):
         "gender": "M",
     }
     refused(call(client_for("head"), "POST", "/api/org/people", new), 403, "forbidden")
+    refused(call(client_for("outsider"), "POST", "/api/org/people", new), 403, "forbidden")
+    elsewhere = {
+        **new,
+        "department_id": org.service.pk,
+        "post_id": org.window_post.pk,
+        "superior_id": org.outsider.pk,
+    }
     body = refused(
-        call(client_for("outsider"), "POST", "/api/org/people", new), 400, "validation_failed"
+        call(office_admin(), "POST", "/api/org/people", elsewhere), 400, "validation_failed"
     )
     assert fields(body) == {
         "department_id": "unknown_department",
@@ -776,11 +796,18 @@ def test_openapi_document(org):
         "/api/org/people": {"get", "post"},
         "/api/org/people/{person_id}": {"get", "patch"},
         "/api/org/people/{person_id}/status": {"post"},
+        "/api/org/people/{person_id}/account": {"get", "post"},
+        "/api/org/people/{person_id}/account/reset-password": {"post"},
+        "/api/org/people/{person_id}/account/disable": {"post"},
+        "/api/org/people/{person_id}/account/enable": {"post"},
         "/api/audit": {"get"},
     }
-    # Other apps' routers are checked by their own tests (e.g. test_indicators_api.py).
+    # Other apps' routers are checked by their own tests (test_indicators_api.py,
+    # test_calendar.py).
     assert {
-        p: set(ops) for p, ops in doc["paths"].items() if not p.startswith("/api/indicators")
+        p: set(ops)
+        for p, ops in doc["paths"].items()
+        if not p.startswith(("/api/indicators", "/api/calendar", "/api/goals"))
     } == expected
     schemes = doc["components"]["securitySchemes"]
     assert {s["type"] for s in schemes.values()} == {"http", "apiKey"}

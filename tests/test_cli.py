@@ -35,7 +35,7 @@ def test_import_and_export():
         "people",
     ]
     with pytest.raises(SystemExit):
-        cli.plan(["import", "goals", "x.xlsx"])
+        cli.plan(["import", "appraisals", "x.xlsx"])
 
 
 def _option(program: list[str], name: str) -> str:

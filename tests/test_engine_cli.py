@@ -12,15 +12,6 @@ from openpyxl import Workbook, load_workbook
 
 from jixiao import cli, engine_cli
 
-try:
-    from jixiao.engine.formula import compile_formula  # noqa: F401
-
-    HAVE_FORMULA = True
-except ImportError:  # pragma: no cover - the formula package is written in parallel
-    HAVE_FORMULA = False
-
-needs_formula = pytest.mark.skipif(not HAVE_FORMULA, reason="jixiao.engine.formula not ready")
-
 MATRIX = """准则,工作质量,工作效率,服务态度
 工作质量,1,3,5
 工作效率,1/3,1,2
@@ -359,7 +350,6 @@ def test_score_bad_rule_missing_column_and_bad_cell(tmp_path, capsys):
 # -- formula ---------------------------------------------------------------------------------
 
 
-@needs_formula
 def test_formula_appends_result(tmp_path, capsys):
     data = write(tmp_path, "d.csv", "姓名,实际值,目标值\n甲,96,100\n乙,,100\n丙,5,0\n")
     expr = "IF([实际值]>=[目标值], 100, MAX(0, 100-([目标值]-[实际值])*5))"
@@ -375,7 +365,6 @@ def test_formula_appends_result(tmp_path, capsys):
     assert set(rows[0]) == {"row", "values", "result", "error"}
 
 
-@needs_formula
 def test_formula_output_and_errors(tmp_path, capsys):
     data = write(tmp_path, "d.csv", "a,b\n1,2\n3,4\n")
     target = tmp_path / "r.csv"
@@ -388,7 +377,6 @@ def test_formula_output_and_errors(tmp_path, capsys):
     assert code == 2
 
 
-@needs_formula
 def test_score_with_a_formula_rule(tmp_path, capsys):
     rule = write(
         tmp_path,
@@ -401,7 +389,6 @@ def test_score_with_a_formula_rule(tmp_path, capsys):
     assert [r["score"] for r in json.loads(out)["rows"]] == [50, 120]
 
 
-@needs_formula
 def test_score_refuses_a_formula_rule_with_a_misspelt_input(tmp_path, capsys):
     rule = write(
         tmp_path, "r.json", json.dumps({"kind": "formula", "expression": "[实际值]/[targt]*100"})
@@ -476,3 +463,37 @@ def test_engine_commands_never_import_django(tmp_path):
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
     )
     assert done.returncode == 0, done.stderr
+
+
+RATINGS = """ratee,rater,item,score,group
+张三,甲,德,90,peer
+张三,乙,德,70,peer
+李四,甲,德,95,peer
+李四,乙,德,72,peer
+王五,甲,德,99,peer
+王五,乙,德,60,peer
+"""
+
+
+def test_calibrate_prints_raw_and_corrected_scores(tmp_path, capsys):
+    code, out, _err = run(
+        ["calibrate", write(tmp_path, "r.csv", RATINGS, bom=True), "--json"], capsys
+    )
+    assert code == 0
+    rows = json.loads(out)
+    assert [r["ratee"] for r in rows] == ["张三", "李四", "王五"]
+    assert rows[0]["raw_mean"] == 80.0 and rows[0]["raters"] == 2
+    assert sorted(r["rank"] for r in rows) == [1, 2, 3]
+    code, out, _err = run(["calibrate", write(tmp_path, "r2.csv", RATINGS)], capsys)
+    assert code == 0 and "校正后" in out and "王五" in out
+
+
+def test_calibrate_names_the_bad_cell_and_the_missing_column(tmp_path, capsys):
+    code, _out, err = run(
+        ["calibrate", write(tmp_path, "b.csv", "ratee,rater,item,score\n张三,甲,德,好\n")], capsys
+    )
+    assert code == 2 and "D" in err and "好" in err
+    code, _out, err = run(
+        ["calibrate", write(tmp_path, "c.csv", "ratee,rater,score\n张三,甲,1\n")], capsys
+    )
+    assert code == 2 and "item" in err

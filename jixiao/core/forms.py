@@ -26,3 +26,13 @@ def apply_domain_error(
             form.add_error(name, message)
         else:
             form.add_error(None, message)
+
+
+class DateInput(forms.DateInput):
+    """A browser date picker. It takes ISO dates only, so the value is always written as
+    2026-12-31 whatever the language (the Chinese input format 2026/12/31 would blank it)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, str] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")

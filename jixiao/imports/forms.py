@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+
+from jixiao.goals.periods import period_choices
 
 
 class ImportForm(forms.Form):
@@ -33,3 +36,22 @@ class ImportForm(forms.Form):
                 code="file_too_large",
             )
         return upload
+
+
+class GoalExportForm(forms.Form):
+    """Which goals to export: those within a period (a year includes its halves, quarters
+    and months), or every period."""
+
+    period = forms.ChoiceField(
+        label=_("Period"),
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+    def __init__(self, *args: Any, today: datetime.date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["period"]
+        assert isinstance(field, forms.ChoiceField)
+        years = [today.year - 1, today.year, today.year + 1]
+        field.choices = [("", _("All periods")), *period_choices(years)]
+        self.initial.setdefault("period", str(today.year))

@@ -78,7 +78,11 @@ class _Row:
     ok: bool = True
 
 
-def _clean_rows(table: Table | None, errors: list[RowError]) -> list[_Row]:
+def _clean_rows(
+    table: Table | None, errors: list[RowError], ignore: frozenset[str] = EXPORT_ONLY
+) -> list[_Row]:
+    """Clean every cell of a sheet (shared with the goals import); `ignore` names the
+    export-only columns. A column left out of the file is absent from `values`."""
     if table is None:
         return []
     spec = table.spec
@@ -86,7 +90,7 @@ def _clean_rows(table: Table | None, errors: list[RowError]) -> list[_Row]:
     for line, raw in table.rows:
         row = _Row(line, {})
         for column, value in zip(spec.columns, raw, strict=True):
-            if column.key not in table.present or column.key in EXPORT_ONLY:
+            if column.key not in table.present or column.key in ignore:
                 continue
             try:
                 cleaned = _clean(column, value)

@@ -17,11 +17,12 @@ class ImportStatus(models.TextChoices):
 class ImportKind(models.TextChoices):
     ORG = "org", _("Organization")
     INDICATORS = "indicators", _("Indicator library")
+    GOALS = "goals", _("Goals and work plans")
 
 
 class ImportJob(models.Model):
-    """An import (organization or indicator library) started from the web page and run as a
-    background task."""
+    """An import (organization, indicator library, or goals and work plans) started from a
+    page and run as a background task."""
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -71,8 +72,8 @@ class ImportJob(models.Model):
 
 
 class ExportJob(models.Model):
-    """An export (organization or indicator library) started from a page and written by a
-    background task to a file that only its owner may download."""
+    """An export (organization, indicator library, or goals and work plans) started from a
+    page and written by a background task to a file that only its owner may download."""
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -88,6 +89,12 @@ class ExportJob(models.Model):
         max_length=16,
         blank=True,
         help_text=_("Empty for a workbook; the kind of rows for one CSV file."),
+    )
+    period = models.CharField(
+        _("period"),
+        max_length=10,
+        blank=True,
+        help_text=_("For goals: only goals within this period (e.g. 2026); empty for all."),
     )
     file_name = models.CharField(_("file name"), max_length=255)
     stored_path = models.CharField(max_length=500, blank=True, editable=False)

@@ -17,14 +17,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jixiao.core.actor import Actor
+from jixiao.goals.periods import parse_period
 from jixiao.imports.formats import SPEC_BY_KIND
+from jixiao.imports.goal_export import export_goal_workbook
+from jixiao.imports.goal_import import GoalImportOutcome, import_goal_file
 from jixiao.imports.indicator_export import export_indicator_csv, export_indicator_workbook
 from jixiao.imports.indicator_formats import INDICATOR_SPEC_BY_KIND
 from jixiao.imports.indicator_import import IndicatorImportOutcome, import_indicator_file
 from jixiao.imports.models import ExportJob, ImportJob, ImportKind, ImportStatus
 from jixiao.imports.org_export import export_org_csv, export_org_workbook
 from jixiao.imports.org_import import ImportOutcome, import_org_file
-from jixiao.imports.permissions import can_transfer
+from jixiao.imports.permissions import can_import_goals, can_transfer
 from jixiao.indicators.permissions import can_manage_library
 from jixiao.org.access import scope_for
 
@@ -92,10 +95,20 @@ def import_job_run(*, job_id: int) -> None:
     job = ImportJob.objects.select_related("owner").get(pk=job_id)
     path = Path(job.stored_path)
     actor = Actor(user_id=job.owner_id, label=job.owner.get_username(), source="import", ip=job.ip)
-    outcome: ImportOutcome | IndicatorImportOutcome
+    outcome: ImportOutcome | IndicatorImportOutcome | GoalImportOutcome
     try:
         scope = scope_for(job.owner)
-        if job.kind == ImportKind.INDICATORS:
+        if job.kind == ImportKind.GOALS:
+            if not can_import_goals(job.owner):
+                raise PermissionError
+            outcome = import_goal_file(
+                path,
+                actor=actor,
+                user=job.owner,
+                progress=_progress_writer(job_id),
+                dry_run=job.dry_run,
+            )
+        elif job.kind == ImportKind.INDICATORS:
             if not can_manage_library(job.owner):
                 raise PermissionError
             outcome = import_indicator_file(
@@ -150,6 +163,7 @@ EXPORT_KEEP = datetime.timedelta(hours=24)
 EXPORT_PARTS: dict[str, frozenset[str]] = {
     ImportKind.ORG: frozenset(SPEC_BY_KIND),
     ImportKind.INDICATORS: frozenset(INDICATOR_SPEC_BY_KIND),
+    ImportKind.GOALS: frozenset(),  # one workbook; no CSV parts
 }
 
 
@@ -159,8 +173,11 @@ def _export_dir() -> Path:
     return folder
 
 
-def export_file_name(kind: str, part: str) -> str:
-    """The name the download gets: org-20260105.xlsx, people-20260105.csv and so on."""
+def export_file_name(kind: str, part: str, period: str = "") -> str:
+    """The name the download gets: org-20260105.xlsx, people-20260105.csv,
+    goals-2026-20260105.xlsx and so on."""
+    if kind == ImportKind.GOALS:
+        return f"goals-{period + '-' if period else ''}{timezone.localdate():%Y%m%d}.xlsx"
     stem = part or ("indicators" if kind == ImportKind.INDICATORS else "org")
     return f"{stem}-{timezone.localdate():%Y%m%d}.{'csv' if part else 'xlsx'}"
 
@@ -179,17 +196,24 @@ def _purge_old_exports() -> None:
         ExportJob.objects.filter(pk__in=[pk for pk, _stored in old]).update(stored_path="")
 
 
-def export_job_create(*, owner: Any, kind: str, part: str = "") -> ExportJob:
+def export_job_create(*, owner: Any, kind: str, part: str = "", period: str = "") -> ExportJob:
     """Queue an export of everything `owner` may see of `kind` (the whole workbook, or one
-    sheet as CSV when `part` names it); the task starts once the job row is committed."""
+    sheet as CSV when `part` names it; for goals, those within `period` when given); the task
+    starts once the job row is committed."""
     from jixiao.imports.tasks import run_export_job
 
     if kind not in EXPORT_PARTS or (part and part not in EXPORT_PARTS[kind]):
         raise ValueError(f"cannot export {kind!r}/{part!r}")
+    if period and (kind != ImportKind.GOALS or parse_period(period) is None):
+        raise ValueError(f"cannot export {kind!r} for the period {period!r}")
     _purge_old_exports()
     with transaction.atomic(durable=True):
         job = ExportJob.objects.create(
-            owner=owner, kind=kind, part=part, file_name=export_file_name(kind, part)
+            owner=owner,
+            kind=kind,
+            part=part,
+            period=period,
+            file_name=export_file_name(kind, part, period),
         )
         job_id = job.pk
         transaction.on_commit(lambda: run_export_job.enqueue(job_id))
@@ -213,6 +237,8 @@ def _write_export(job: ExportJob, path: Path) -> int:
         return export_indicator_workbook(path, user=job.owner)
     totals = [0]
     store = _export_progress(job.pk)
+    if job.kind == ImportKind.GOALS:
+        return export_goal_workbook(path, user=job.owner, period=job.period, progress=store)
 
     def progress(done: int, total: int) -> None:
         totals[0] = total

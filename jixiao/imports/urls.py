@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jixiao.imports import views, views_indicators
+from jixiao.imports import views, views_goals, views_indicators
 
 app_name = "imports"
 urlpatterns = [
@@ -25,4 +25,7 @@ urlpatterns = [
         views_indicators.export_csv,
         name="indicators_export_csv",
     ),
+    path("goals/", views_goals.index, name="goals"),
+    path("goals/template.xlsx", views_goals.template_download, name="goals_template"),
+    path("goals/export.xlsx", views_goals.export_xlsx, name="goals_export"),
 ]

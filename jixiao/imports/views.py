@@ -16,9 +16,10 @@ from jixiao.core.actor import actor_from_request
 from jixiao.core.errors import forbidden
 from jixiao.imports.formats import SPEC_BY_KIND
 from jixiao.imports.forms import ImportForm
+from jixiao.imports.goal_formats import GOAL_SPECS
 from jixiao.imports.indicator_formats import INDICATORS
 from jixiao.imports.models import ExportJob, ImportKind
-from jixiao.imports.permissions import can_transfer
+from jixiao.imports.permissions import can_import_goals, can_transfer
 from jixiao.imports.selectors import (
     export_jobs_visible_to,
     get_export_job_for_user,
@@ -81,7 +82,9 @@ def template_download(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def start_export(request: HttpRequest, kind: str, part: str = "") -> HttpResponseBase:
+def start_export(
+    request: HttpRequest, kind: str, part: str = "", period: str = ""
+) -> HttpResponseBase:
     """POST: queue an export and show its page; the file is written by a task (a whole
     organization takes seconds, too long for a request). GET shows the start button."""
     if not can_transfer(request.user, kind):
@@ -89,9 +92,9 @@ def start_export(request: HttpRequest, kind: str, part: str = "") -> HttpRespons
     if part and part not in EXPORT_PARTS[kind]:
         raise Http404
     if request.method != "POST":  # an old link or bookmark: offer the button, start nothing
-        name = export_file_name(kind, part)
+        name = export_file_name(kind, part, period)
         return render(request, "imports/export_start.html", {"file_name": name, **_back(kind)})
-    job = export_job_create(owner=request.user, kind=kind, part=part)
+    job = export_job_create(owner=request.user, kind=kind, part=part, period=period)
     return redirect("imports:export_job", pk=job.pk)
 
 
@@ -118,6 +121,8 @@ def _export_job(request: HttpRequest, pk: int) -> ExportJob:
 
 
 def _back(kind: str) -> dict[str, str]:
+    if kind == ImportKind.GOALS:
+        return {"back_url": "imports:goals", "back_title": _("Import and export goals")}
     if kind == ImportKind.INDICATORS:
         return {
             "back_url": "imports:indicators",
@@ -163,7 +168,11 @@ def export_download(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 def _job_context(request: HttpRequest, pk: int) -> dict[str, Any]:
     job = get_import_job_for_user(request.user, pk)
-    if job.kind == ImportKind.INDICATORS:
+    if job.kind == ImportKind.GOALS:
+        if not can_import_goals(request.user):
+            raise forbidden()
+        sheets = [(spec.kind, spec.sheet) for spec in GOAL_SPECS]
+    elif job.kind == ImportKind.INDICATORS:
         if not can_manage_library(request.user):
             raise forbidden()
         sheets = [(INDICATORS.kind, INDICATORS.sheet)]
@@ -181,7 +190,8 @@ def _job_context(request: HttpRequest, pk: int) -> dict[str, Any]:
         for kind, sheet in sheets
     ]
     new_versions = sum((summary.get("new_versions") or {}).values())
-    return {"job": job, "counts": counts, "new_versions": new_versions}
+    removed = sum((summary.get("removed") or {}).values())
+    return {"job": job, "counts": counts, "new_versions": new_versions, "removed": removed}
 
 
 @login_required

@@ -26,6 +26,7 @@ from jixiao.core.errors import DomainError, FieldError, forbidden, validation_fa
 from jixiao.core.selectors import AuditFilter, audit_records_filtered
 from jixiao.org import services
 from jixiao.org.access import scope_for
+from jixiao.org.audit_selectors import audit_records_visible_to
 from jixiao.org.models import Department, PersonStatusChange, Post, RoleGrant
 from jixiao.org.schemas import (
     AuditFilters,
@@ -106,6 +107,14 @@ def _api_field_names() -> Iterator[None]:
             for e in exc.errors
         ]
         raise
+
+
+def _require_manager(user: User) -> None:
+    """Creating needs a management role somewhere, as on the pages: anyone else gets 403
+    before the payload is checked, so that validation (duplicate codes, unknown references)
+    never answers a caller who may not create anything."""
+    if not scope_for(user).can_manage_any:
+        raise forbidden()
 
 
 def _check_references(user: User, refs: list[tuple[str, QuerySet[Any], int | None, str]]) -> None:
@@ -206,6 +215,7 @@ def department_create(request: HttpRequest, payload: DepartmentIn) -> Status[Dep
     """A top-level department needs a system administrator; otherwise the caller must manage
     the parent department."""
     user = api_user(request)
+    _require_manager(user)
     _check_references(
         user,
         [
@@ -364,6 +374,7 @@ def post_detail(request: HttpRequest, post_id: int) -> PostOut:
 )
 def post_create(request: HttpRequest, payload: PostIn) -> Status[PostOut]:
     user = api_user(request)
+    _require_manager(user)
     _check_references(
         user,
         [
@@ -533,6 +544,7 @@ def _person_references(
 )
 def person_create(request: HttpRequest, payload: PersonIn) -> Status[PersonDetailOut]:
     user = api_user(request)
+    _require_manager(user)
     _person_references(
         user,
         department_id=payload.department_id,
@@ -656,6 +668,7 @@ def audit_list(
             source=filters.source,
             date_from=filters.date_from,
             date_to=filters.date_to,
-        )
+        ),
+        audit_records_visible_to(user),
     )
     return paginate(qs, paging, AuditRecordOut.of)

@@ -32,6 +32,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from jixiao.core.actor import Source
+from jixiao.core.forms import DateInput
 from jixiao.core.selectors import AuditFilter, audit_records_filtered
 from jixiao.org.access import scope_for
 from jixiao.org.audit_selectors import audit_records_visible_to
@@ -59,7 +60,7 @@ def _text_input(placeholder: Any = "") -> forms.TextInput:
 
 
 def _date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"class": "form-control", "type": "date"}, format="%Y-%m-%d")
+    return DateInput(attrs={"class": "form-control"})
 
 
 class AuditFilterForm(forms.Form):

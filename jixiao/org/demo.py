@@ -13,7 +13,7 @@ import datetime
 import itertools
 import random
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -1373,6 +1373,8 @@ def build_demo(
             raise OrganizationExists()
         plan = plan_demo(seed=seed, people=people, today=today)
         if not empty:
+            for extension in demo_extensions():
+                extension.clear()  # their rows refer to the people and departments
             delete_org()
         counts = write_plan(plan, password=password)
         root = Department.objects.get(pk=counts["root"])
@@ -1396,6 +1398,29 @@ def build_demo(
         time.perf_counter() - started,
         existing_accounts(),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class DemoExtension:
+    """Demo data of a higher domain (goals, …), which org may not import: the domain
+    registers itself from its AppConfig.ready(). `build(seed, today)` runs after `manage.py
+    demo` has built the organization and returns a line to print; `clear()` deletes the
+    domain's data before the organization is deleted for a rebuild."""
+
+    name: str
+    build: Callable[[int, datetime.date], str]
+    clear: Callable[[], None]
+
+
+_extensions: dict[str, DemoExtension] = {}
+
+
+def register_demo_extension(extension: DemoExtension) -> None:
+    _extensions[extension.name] = extension
+
+
+def demo_extensions() -> list[DemoExtension]:
+    return list(_extensions.values())
 
 
 class OrganizationExists(Exception):

@@ -8,7 +8,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from jixiao.core.forms import apply_domain_error
+from jixiao.core.forms import DateInput, apply_domain_error
 from jixiao.org.access import Scope
 from jixiao.org.models import (
     Department,
@@ -258,9 +258,7 @@ class PersonEditForm(TablerForm):
     superior = PersonChoiceField(
         label=_("Direct superior"), queryset=Person.objects.none(), required=False
     )
-    hire_date = forms.DateField(
-        label=_("Hire date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    hire_date = forms.DateField(label=_("Hire date"), required=False, widget=DateInput())
     email = forms.EmailField(label=_("Email"), required=False)
     phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -321,7 +319,7 @@ class PersonCreateForm(PersonEditForm):
     status_since = forms.DateField(
         label=_("Status since"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         help_text=_("Defaults to the hire date."),
     )
 
@@ -333,9 +331,7 @@ class PersonCreateForm(PersonEditForm):
 
 class PersonStatusForm(TablerForm):
     status = forms.ChoiceField(label=_("New status"), choices=PersonStatus.choices)
-    start_date = forms.DateField(
-        label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start_date = forms.DateField(label=_("Start date"), widget=DateInput())
     note = forms.CharField(label=_("Note"), required=False, max_length=255)
     version = forms.IntegerField(widget=forms.HiddenInput)
 

@@ -32,6 +32,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from jixiao.core import workdays
 from jixiao.core.actor import actor_from_request
 from jixiao.core.errors import DomainError
+from jixiao.core.forms import DateInput
 from jixiao.core.models import CalendarDay, CalendarDayKind
 from jixiao.engine.calendar import CalendarError, is_working_day, working_days_between
 from jixiao.engine.calendar.workdays import DAY
@@ -55,7 +56,7 @@ WEEKDAY_HEADERS = [
 
 
 def _date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    return DateInput()
 
 
 class CalendarDayForm(ReasonForm):

@@ -390,6 +390,20 @@ def test_wrong_number_of_arguments(source: str, position: int, words: str) -> No
 
 
 @pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("ROUND(1.5)", "函数 ROUND 需要 2 个参数，实际有 1 个"),
+        ("IF(1)", "函数 IF 需要 2 到 3 个参数，实际有 1 个"),
+        ("SUM()", "函数 SUM 需要至少 1 个参数，实际有 0 个"),
+        ("IFS(TRUE, 1, FALSE)", "函数 IFS 需要成对的参数（条件, 值, 条件, 值, …），实际有 3 个"),
+    ],
+)
+def test_argument_count_reads_well_in_chinese(source: str, message: str) -> None:
+    """A space separates a number from the Chinese around it (需要 2 个), not 需要2 个."""
+    assert fails(source).message_zh.endswith("：" + message)
+
+
+@pytest.mark.parametrize(
     ("source", "code", "position"),
     [
         ("(1+2", "unbalanced_parenthesis", 1),

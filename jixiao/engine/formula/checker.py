@@ -102,10 +102,12 @@ class _Checker:
         count = len(node.args)
         if not signature.arity_ok(count):
             zh, en = signature.arity_text()
+            # "需要 2 个参数" but "需要至少 2 个参数": a space only before a digit.
+            needs = f"需要 {zh}" if zh[0].isdigit() else f"需要{zh}"
             self.problems.append(
                 FormulaError(
                     "wrong_argument_count",
-                    f"函数 {node.name} 需要{zh}，实际有 {count} 个",
+                    f"函数 {node.name} {needs}，实际有 {count} 个",
                     f"{node.name} takes {en}, got {count}",
                     node.position,
                 )

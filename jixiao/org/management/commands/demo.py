@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -42,12 +43,14 @@ class Command(BaseCommand):
                 f"人数至少为 {demo.minimum_people()} / --people must be at least "
                 f"{demo.minimum_people()}"
             )
+        today = datetime.date.today()
         try:
             result = demo.build_demo(
                 seed=options["seed"],
                 people=people,
                 reset=options["reset"],
                 if_empty=options["if_empty"],
+                today=today,
             )
         except IntegrityError as exc:
             raise CommandError(
@@ -68,6 +71,8 @@ class Command(BaseCommand):
                 f"{result.departments} 个部门科室 departments, {result.posts} 个岗位 posts, "
                 f"{result.people} 人 people ({result.seconds:.1f} s)"
             )
+            for extension in demo.demo_extensions():  # goals and other demo data
+                out.write(extension.build(options["seed"], today))
         else:
             out.write("已有组织数据，未做修改 / an organization exists; nothing changed")
         write_accounts(out.write, result.accounts)

@@ -1,4 +1,5 @@
-"""manage.py bench org: figures for the organization at scale (never asserts timings)."""
+"""manage.py bench org|goals: figures for the organization and its goals at scale (never
+asserts timings)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,18 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from jixiao.reports import bench_org
+from jixiao.reports import bench_goals, bench_org
 
 
 class Command(BaseCommand):
-    help = "性能基准 / benchmarks. `bench org` builds a large organization and times pages and imports."
+    help = (
+        "性能基准 / benchmarks. `bench org` builds a large organization and times pages and "
+        "imports; `bench goals` adds 500,000 goals and times the goal pages, the roll-up and "
+        "a bulk assignment."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("target", choices=["org"])
+        parser.add_argument("target", choices=["org", "goals"])
         parser.add_argument("--people", type=int, default=bench_org.DEFAULT_PEOPLE)
         parser.add_argument("--runs", type=int, default=bench_org.RUNS, help="runs per page")
         parser.add_argument("--json", action="store_true", help="print a JSON object of seconds")
@@ -33,8 +38,9 @@ class Command(BaseCommand):
             else:
                 self.stderr.write(message)
 
+        bench = bench_goals if options["target"] == "goals" else bench_org
         try:
-            result = bench_org.run(
+            result = bench.run(
                 people=options["people"],
                 force=options["force"],
                 runs=max(1, options["runs"]),
@@ -47,10 +53,11 @@ class Command(BaseCommand):
                 "The database already has data and the benchmark would overwrite the organization. "
                 "Point DATABASE_URL at an empty PostgreSQL database, e.g.\n"
                 "  createdb -h 127.0.0.1 -U postgres jixiao_bench\n"
-                "  DATABASE_URL=postgres://postgres@127.0.0.1:5432/jixiao_bench jixiao bench org\n"
+                "  DATABASE_URL=postgres://postgres@127.0.0.1:5432/jixiao_bench "
+                f"jixiao bench {options['target']}\n"
                 "or pass --force to delete its organization data."
             ) from None
         if as_json:
             self.stdout.write(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
         else:
-            self.stdout.write(bench_org.format_table(result))
+            self.stdout.write(bench.format_table(result))

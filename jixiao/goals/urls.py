@@ -1,0 +1,58 @@
+from django.urls import include, path
+
+from jixiao.goals import views, views_planning, views_workflow
+
+app_name = "goals"
+urlpatterns = [
+    path("", views.my_goals, name="mine"),
+    path("all/", views.goal_list, name="list"),
+    path("new/", views.goal_create, name="create"),
+    path("<int:pk>/", views.goal_detail, name="detail"),
+    path("<int:pk>/edit/", views.goal_edit, name="edit"),
+    path("<int:pk>/delete/", views.goal_delete, name="delete"),
+    path("<int:pk>/cascade/", views.goal_cascade, name="cascade"),
+    path("<int:pk>/evidence/", views.evidence_add, name="evidence_add"),
+    path("evidence/<int:pk>/remove/", views.evidence_remove, name="evidence_remove"),
+    path("evidence/<int:pk>/file/", views.evidence_file, name="evidence_file"),
+    path("<int:pk>/submit/", views_workflow.goal_submit, name="submit"),
+    path("<int:pk>/approve/", views_workflow.goal_approve, name="approve"),
+    path("<int:pk>/return/", views_workflow.goal_return, name="return"),
+    path("<int:pk>/lock/", views_workflow.goal_lock, name="lock"),
+    path("<int:pk>/close/", views_workflow.goal_close, name="close"),
+    path("<int:pk>/change/", views_workflow.change_request_new, name="change_request"),
+    path(
+        "changes/<int:pk>/approve/",
+        views_workflow.change_request_approve,
+        name="change_request_approve",
+    ),
+    path(
+        "changes/<int:pk>/reject/",
+        views_workflow.change_request_reject,
+        name="change_request_reject",
+    ),
+    path(
+        "changes/<int:pk>/withdraw/",
+        views_workflow.change_request_withdraw,
+        name="change_request_withdraw",
+    ),
+    path("approvals/", views_workflow.approvals, name="approvals"),
+    path("approvals/close/", views_workflow.close_suggested, name="close_suggested"),
+    path("lock-period/", views_workflow.lock_period, name="lock_period"),
+    path("department/<int:pk>/", views_planning.department_page, name="department"),
+    path("tree/", views_planning.tree_page, name="tree"),
+    path("tree.json", views_planning.tree_json, name="tree_json"),
+    path("strategy/", views_planning.strategy_page, name="strategy"),
+    path("strategy/default-themes/", views_planning.themes_defaults, name="themes_defaults"),
+    path("strategy/themes/new/", views_planning.theme_form, name="theme_create"),
+    path("strategy/themes/<int:pk>/", views_planning.theme_form, name="theme_edit"),
+    path("strategy/objectives/new/", views_planning.objective_form, name="objective_create"),
+    path("strategy/objectives/<int:pk>/", views_planning.objective_form, name="objective_edit"),
+    path("strategy/policy/", views_planning.policy_update, name="policy"),
+    path("conflicts/acknowledge/", views_planning.conflict_acknowledge, name="acknowledge"),
+    path("templates/", views_planning.template_list, name="templates"),
+    path("templates/new/", views_planning.template_form, name="template_create"),
+    path("templates/<int:pk>/", views_planning.template_form, name="template_edit"),
+    path("templates/<int:pk>/assign/", views_planning.template_assign, name="template_assign"),
+    path("", include("jixiao.goals.urls_work")),
+    path("", include("jixiao.goals.urls_talk")),
+]
