@@ -36,7 +36,7 @@ from jixiao.goals.models import (
     WorkItemStatus,
 )
 from jixiao.indicators.models import Direction
-from jixiao.org.models import Department, Role, RoleGrant
+from jixiao.org.models import Department, Person, PostCategory, Role, RoleGrant
 
 
 @dataclass(frozen=True)
@@ -116,12 +116,21 @@ def _has_owner(goal: Goal) -> bool:
 
 
 def departments_with_heads(department_ids: Iterable[int], level: str) -> set[int]:
+    """Departments someone answers for: a head (or unit leader) role grant on it, or an active
+    person on a leadership post (领导职务) in it. Two queries."""
+    ids = list(department_ids)
     role = HEAD_ROLE_BY_LEVEL.get(level, Role.DEPARTMENT_HEAD)
-    return set(
-        RoleGrant.objects.filter(scope_id__in=list(department_ids), role=role).values_list(
-            "scope_id", flat=True
-        )
+    headed = set(
+        RoleGrant.objects.filter(scope_id__in=ids, role=role).values_list("scope_id", flat=True)
     )
+    rest = [i for i in ids if i not in headed]
+    if rest:
+        headed |= set(
+            Person.objects.filter(
+                department_id__in=rest, is_active=True, post__category=PostCategory.LEADERSHIP
+            ).values_list("department_id", flat=True)
+        )
+    return headed
 
 
 def smart_findings_many(goals: Sequence[Goal]) -> dict[int, list[Finding]]:
@@ -344,7 +353,6 @@ def capacity_conflicts(
     over = {pid: days for pid, days in rows if float(days) > available_days}
     if not over:
         return []
-    from jixiao.org.models import Person
 
     names = dict(Person.objects.filter(pk__in=list(over)).values_list("id", "name"))
     goal_ids: dict[int, list[int]] = defaultdict(list)

@@ -1743,7 +1743,6 @@ class _Builder:
         due = None if defect == "no_deadline" else end
 
         # Key results, and their values from the check-ins.
-        kr_ids: list[int] = []
         kr_rows: list[list[Any]] = []
         for position, kr in enumerate(krs):
             no_target = defect == "no_target" and position == 0
@@ -1766,7 +1765,6 @@ class _Builder:
                     None,
                 ]
             )
-            kr_ids.append(self.kr_id)
             self.kr_id += 1
         last_at = None
         if status in APPROVED_OR_LATER and checkins > 0 and krs:

@@ -202,7 +202,7 @@ class Goal(models.Model):
     """A goal of a unit, a department or a person for one period."""
 
     # The key of Excel imports and exports (目标编码); empty for goals made on the pages.
-    code = models.CharField(_("code"), max_length=40, blank=True, db_index=True)
+    code = models.CharField(_("code"), max_length=40, blank=True)
     level = models.CharField(_("level"), max_length=16, choices=GoalLevel.choices)
     department = models.ForeignKey(
         Department,
@@ -210,6 +210,7 @@ class Goal(models.Model):
         on_delete=models.PROTECT,
         related_name="goals",
         help_text=_("The owning unit or department; for a personal goal, the person's department."),
+        db_index=False,  # (department, period) serves every lookup
     )
     person = models.ForeignKey(
         Person,
@@ -218,8 +219,9 @@ class Goal(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="goals",
+        db_index=False,  # (person, period) serves every lookup
     )
-    period = models.CharField(_("period"), max_length=10, db_index=True)
+    period = models.CharField(_("period"), max_length=10)
     period_kind = models.CharField(_("period kind"), max_length=16, choices=PeriodKind.choices)
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
@@ -277,21 +279,21 @@ class Goal(models.Model):
     )
     submitted_at = models.DateTimeField(null=True, blank=True)
     submitted_by = models.ForeignKey(
-        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     approved_at = models.DateTimeField(null=True, blank=True)
     approved_by = models.ForeignKey(
-        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     locked_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_by = models.ForeignKey(
-        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
-        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     updated_at = models.DateTimeField(auto_now=True)
 
