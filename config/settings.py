@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "jixiao.org",
     "jixiao.indicators",
     "jixiao.goals",
+    "jixiao.appraisals",
     "jixiao.imports",
     "jixiao.reports",
 ]

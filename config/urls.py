@@ -13,6 +13,7 @@ urlpatterns = [
     path("audit/", include("jixiao.org.audit_urls")),
     path("indicators/", include("jixiao.indicators.urls")),
     path("goals/", include("jixiao.goals.urls")),
+    path("appraisals/", include("jixiao.appraisals.urls")),
     path("imports/", include("jixiao.imports.urls")),
     path("calendar/", include("jixiao.org.calendar_urls")),
     path("notifications/", include("jixiao.core.notification_urls")),

@@ -1,0 +1,266 @@
+"""Raters' writes: saving drafts and submitting ratings, one assignment or a whole grid at once.
+
+A rater acts only on their own assignments (anything else is "not found"), only while the
+cycle's phase lets their group rate, and never again once submitted. Each call is one durable
+transaction with compare-and-set on the assignments' versions, then the ratees are rescored.
+
+Audit and anonymity: a named group's ratings are recorded on the appraisal with their values;
+an anonymous group's are recorded on the cycle as a count, so the trail never says who rated
+whom or what.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jixiao.appraisals.models import (
+    Assignment,
+    AssignmentStatus,
+    CyclePhase,
+    RaterGroup,
+    Rating,
+    SchemeGroup,
+    SchemeItem,
+)
+from jixiao.appraisals.scoring import recompute_appraisals
+from jixiao.core import audit
+from jixiao.core.actor import Actor
+from jixiao.core.bulk import insert_rows
+from jixiao.core.errors import DomainError, FieldError, concurrent_edit, validation_failed
+from jixiao.indicators.models import BarsLevel
+from jixiao.org.access import scope_for
+
+RATING_PHASES: dict[str, tuple[str, ...]] = {
+    RaterGroup.SELF: (CyclePhase.SELF_ASSESSMENT, CyclePhase.RATING),
+}
+DEFAULT_PHASES: tuple[str, ...] = (CyclePhase.RATING,)
+
+
+@dataclass
+class RatingInput:
+    item_id: int
+    value: float | None = None
+    level: int | None = None
+
+
+@dataclass
+class AssignmentInput:
+    assignment_id: int
+    expected_version: int
+    ratings: list[RatingInput] = field(default_factory=list)
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class ItemRules:
+    max_score: float
+    levels: dict[int, float]
+    """BARS level → points, when the item's indicator has levels."""
+
+
+def items_for_groups(scheme_id: int) -> dict[str, dict[int, ItemRules]]:
+    """For each rater group of the scheme: the items it rates, with their scoring rules."""
+    groups = {g.group: set(g.sections) for g in SchemeGroup.objects.filter(scheme_id=scheme_id)}
+    items = list(
+        SchemeItem.objects.filter(section__scheme_id=scheme_id, section__kind="rating").values_list(
+            "id", "section__code", "max_score", "indicator_id"
+        )
+    )
+    levels: dict[int, dict[int, float]] = defaultdict(dict)
+    for indicator_id, level, points in BarsLevel.objects.filter(
+        indicator_id__in={i[3] for i in items if i[3]}
+    ).values_list("indicator_id", "level", "points"):
+        levels[indicator_id][level] = float(points)
+    return {
+        group: {
+            item_id: ItemRules(
+                float(max_score), levels.get(indicator_id, {}) if indicator_id else {}
+            )
+            for item_id, section, max_score, indicator_id in items
+            if section in sections
+        }
+        for group, sections in groups.items()
+    }
+
+
+def _score_of(
+    rules: ItemRules, r: RatingInput, prefix: str, errors: list[FieldError]
+) -> tuple[float, int | None] | None:
+    if r.level is not None:
+        if r.level not in rules.levels:
+            errors.append(
+                FieldError(prefix, "unknown_level", _("Choose one of the scale's levels."))
+            )
+            return None
+        return min(rules.levels[r.level], rules.max_score), r.level
+    if r.value is None:
+        return None
+    try:
+        value = float(r.value)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not 0 <= value <= rules.max_score:
+        errors.append(
+            FieldError(
+                prefix,
+                "out_of_range",
+                _("Give a score from 0 to %(max)s.") % {"max": f"{rules.max_score:g}"},
+            )
+        )
+        return None
+    return value, None
+
+
+def _own_assignments(user: Any, ids: Sequence[int]) -> dict[int, Assignment]:
+    person_id = scope_for(user).person_id
+    if person_id is None:
+        return {}
+    return {
+        a.pk: a
+        for a in Assignment.objects.filter(pk__in=list(ids), rater_id=person_id).select_related(
+            "cycle", "appraisal", "appraisal__department"
+        )
+    }
+
+
+@transaction.atomic(durable=True)
+def ratings_save(
+    *, actor: Actor, user: Any, entries: Sequence[AssignmentInput], submit: bool
+) -> list[Assignment]:
+    """Save (as drafts) or submit the ratings of some of the user's assignments."""
+    own = _own_assignments(user, [e.assignment_id for e in entries])
+    if len(own) != len({e.assignment_id for e in entries}):
+        raise DomainError("not_found", _("Not found."), status=404)
+    return write_ratings(actor=actor, entries=entries, assignments=own, submit=submit)
+
+
+def write_ratings(
+    *,
+    actor: Actor,
+    entries: Sequence[AssignmentInput],
+    assignments: dict[int, Assignment],
+    submit: bool,
+) -> list[Assignment]:
+    """Validate and store ratings for assignments the caller may write (inside a transaction)."""
+    errors: list[FieldError] = []
+    first = next(iter(assignments.values()))
+    cycle = first.cycle
+    rules = items_for_groups(cycle.scheme_id)
+    rows: list[tuple[int, int, float, int | None]] = []
+    for n, entry in enumerate(entries):
+        a = assignments[entry.assignment_id]
+        prefix = f"entries[{n}]"
+        if a.cycle_id != cycle.pk:
+            errors.append(FieldError(prefix, "mixed_cycles", _("Rate one cycle at a time.")))
+            continue
+        if cycle.phase not in RATING_PHASES.get(a.group, DEFAULT_PHASES):
+            raise DomainError(
+                "rating_closed",
+                _("Rating is not open in this cycle (it is %(phase)s).")
+                % {"phase": cycle.get_phase_display()},
+                status=409,
+            )
+        if a.status == AssignmentStatus.SUBMITTED:
+            raise DomainError(
+                "already_submitted", _("These ratings were already submitted."), status=409
+            )
+        if a.status == AssignmentStatus.CANCELLED:
+            raise DomainError("not_found", _("Not found."), status=404)
+        allowed = rules.get(a.group, {})
+        seen: set[int] = set()
+        for k, r in enumerate(entry.ratings):
+            if r.item_id not in allowed:
+                errors.append(
+                    FieldError(
+                        f"{prefix}.ratings[{k}]",
+                        "unknown_item",
+                        _("This item is not rated by this group."),
+                    )
+                )
+                continue
+            scored = _score_of(allowed[r.item_id], r, f"{prefix}.ratings[{k}]", errors)
+            if scored is not None:
+                rows.append((a.pk, r.item_id, scored[0], scored[1]))
+                seen.add(r.item_id)
+        if submit and (missing := set(allowed) - seen):
+            errors.append(
+                FieldError(
+                    prefix,
+                    "incomplete",
+                    _("Rate every item before submitting (%(n)s left).") % {"n": len(missing)},
+                )
+            )
+    if errors:
+        raise validation_failed(errors)
+    ids = [e.assignment_id for e in entries]
+    status = AssignmentStatus.SUBMITTED if submit else AssignmentStatus.DRAFT
+    versions = Q(pk__in=[])
+    for e in entries:
+        versions |= Q(pk=e.assignment_id, version=e.expected_version)
+    now = timezone.now()
+    updated = Assignment.objects.filter(
+        versions, status__in=[AssignmentStatus.OPEN, AssignmentStatus.DRAFT]
+    ).update(status=status, version=F("version") + 1, submitted_at=now if submit else None)
+    if updated != len(ids):
+        raise concurrent_edit()
+    comments = {e.assignment_id: e.comment.strip()[:2000] for e in entries if e.comment.strip()}
+    for pk, text in comments.items():
+        Assignment.objects.filter(pk=pk).update(comment=text)
+    Rating.objects.filter(assignment_id__in=ids).delete()
+    insert_rows(Rating, ["assignment", "item", "value", "level"], rows)
+    _audit(actor, entries, assignments, rows, submit)
+    if submit:
+        recompute_appraisals(sorted({assignments[i].appraisal_id for i in ids}))
+    return [Assignment.objects.get(pk=i) for i in ids] if len(ids) <= 50 else []
+
+
+def _audit(
+    actor: Actor,
+    entries: Sequence[AssignmentInput],
+    assignments: dict[int, Assignment],
+    rows: list[tuple[int, int, float, int | None]],
+    submit: bool,
+) -> None:
+    first = next(iter(assignments.values()))
+    anonymous = set(
+        SchemeGroup.objects.filter(scheme_id=first.cycle.scheme_id, anonymous=True).values_list(
+            "group", flat=True
+        )
+    )
+    by_assignment: dict[int, dict[str, float]] = defaultdict(dict)
+    for assignment_id, item_id, value, _level in rows:
+        by_assignment[assignment_id][str(item_id)] = value
+    named: list[audit.AuditEntry] = []
+    anonymous_count = 0
+    action = "appraisals.rating.submit" if submit else "appraisals.rating.draft"
+    for e in entries:
+        a = assignments[e.assignment_id]
+        if a.group in anonymous:
+            anonymous_count += 1
+            continue
+        named.append(
+            audit.entry(
+                action,
+                a.appraisal,
+                {"group": [None, a.group], "scores": [None, by_assignment.get(a.pk, {})]},
+                scope_path=a.appraisal.department.path,
+            )
+        )
+    if anonymous_count:
+        named.append(
+            audit.entry(
+                action,
+                first.cycle,
+                {"anonymous_ratings": [0, anonymous_count]},
+                scope_path=first.cycle.unit.path,
+            )
+        )
+    audit.record_many(actor, named)
