@@ -347,7 +347,7 @@ def _validate_quotas(data: SchemeData, grades: list[str], errors: list[FieldErro
                     FieldError(
                         f"{prefix}.share",
                         "invalid_share",
-                        _("A share is between 0 and 1 (20% is 0.20)."),
+                        _("A share is between 0 and 1 (0.20 means 20%)."),
                     )
                 )
                 break
