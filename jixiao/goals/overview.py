@@ -235,6 +235,10 @@ class TreeNode:
     url: str
     children: list[TreeNode] = field(default_factory=list)
 
+    @property
+    def status_label(self) -> str:
+        return str(GoalStatus(self.status).label)
+
     def as_echarts(self) -> dict[str, Any]:
         label = f"{self.title}"
         pct = "—" if self.progress is None else f"{self.progress * 100:.0f}%"
@@ -245,6 +249,7 @@ class TreeNode:
             "owner": self.owner,
             "level": self.level,
             "status": self.status,
+            "status_label": self.status_label,
             "url": self.url,
             "itemStyle": ITEM_STYLES[self.colour],
             "children": [c.as_echarts() for c in self.children],

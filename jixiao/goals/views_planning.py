@@ -5,7 +5,6 @@ acknowledgement of conflicts."""
 from __future__ import annotations
 
 import datetime
-import json
 from typing import Any
 
 from django.contrib import messages
@@ -141,11 +140,10 @@ def tree_page(request: HttpRequest) -> HttpResponse:
             "rows": tree_rows(roots, list_people=size <= MAX_TREE_NODES),
             "size": size,
             "too_big": size > MAX_TREE_NODES,
-            "tree_json": json.dumps(
+            "tree_data": (
                 {"name": department.name, "value": "", "children": [r.as_echarts() for r in roots]}
                 if size <= MAX_TREE_NODES
-                else {},
-                ensure_ascii=False,
+                else {}
             ),
         },
     )

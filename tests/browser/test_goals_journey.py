@@ -90,6 +90,11 @@ def test_head_cascades_people_submit_head_decides_and_a_check_in_moves_the_tree(
     tree_url = f"{base}/goals/tree/?department={org.office.pk}&period=2026"
     page.goto(tree_url)
     expect(page.locator("#alignment-chart canvas")).to_have_count(1)
+    drawn = page.evaluate(
+        "() => { const c = echarts.getInstanceByDom(document.getElementById('alignment-chart'));"
+        " return c.getOption().series[0].data[0].children.length; }"
+    )
+    assert drawn >= 1
     node = page.locator(f'#tree-table [data-node="{approved.pk}"]')
     expect(node).to_have_attribute("data-colour", "red")
     sign_out(page)

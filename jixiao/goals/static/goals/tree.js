@@ -24,6 +24,7 @@
         left: "12%",
         bottom: "2%",
         right: "22%",
+        symbol: "circle",
         symbolSize: 12,
         initialTreeDepth: 3,
         expandAndCollapse: true,
