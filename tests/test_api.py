@@ -807,7 +807,7 @@ def test_openapi_document(org):
     assert {
         p: set(ops)
         for p, ops in doc["paths"].items()
-        if not p.startswith(("/api/indicators", "/api/calendar", "/api/goals"))
+        if not p.startswith(("/api/indicators", "/api/calendar", "/api/goals", "/api/appraisals"))
     } == expected
     schemes = doc["components"]["securitySchemes"]
     assert {s["type"] for s in schemes.values()} == {"http", "apiKey"}

@@ -277,4 +277,4 @@ def test_query_count_does_not_grow_with_people():
     with CaptureQueriesContext(connection) as large:
         demo.build_demo(seed=1, people=400, today=TODAY, reset=True)
     assert len(large.captured_queries) <= len(small.captured_queries) + 2
-    assert len(large.captured_queries) < 60
+    assert len(large.captured_queries) < 62  # the org, and the demo extensions' clear()

@@ -2283,6 +2283,708 @@ API_ROWS += [
     ),
 ]
 
+# ---------------------------------------------------------------- appraisals: my ratings
+
+# A civil-servant cycle over the whole unit, in the rating phase: 王主任 rates 李文 and 赵敏 as
+# their superior; 李文 and 赵敏 rate each other as (anonymous) peers; the four people with a
+# person record each have an appraisal and rate themselves. The one-time-code pages are
+# public: every persona (and an anonymous visitor, see tests/appraisals) gets the same answer.
+APPRAISED = frozenset({"outsider", "peer", "employee", "head"})
+CYCLE_OFFICE = frozenset({"leader", "auditor", "perfadmin", "sysadmin"})
+
+
+def rating_cycle(o: Org) -> Any:
+    from jixiao.appraisals import cycles, schemes
+    from jixiao.appraisals.models import Cycle, CyclePhase, Scheme
+
+    found = Cycle.objects.filter(name="矩阵考核").first()
+    if found is not None:
+        return found
+    admin = o.users["perfadmin"]
+    actor = Actor.for_user(admin, source="web")
+    scheme = Scheme.objects.filter(code="MXGWY", is_latest=True).first() or (
+        schemes.scheme_from_preset(actor=actor, user=admin, preset="civil_servant", code="MXGWY")
+    )
+    made = cycles.cycle_create(
+        actor=actor,
+        user=admin,
+        data=cycles.CycleData(
+            name="矩阵考核",
+            kind="annual",
+            unit_id=o.unit.pk,
+            scheme_id=scheme.pk,
+            start=datetime.date(2026, 1, 1),
+            end=datetime.date(2026, 12, 31),
+            population=cycles.Population(department_ids=[o.unit.pk]),
+        ),
+    )
+    Cycle.objects.filter(pk=made.pk).update(phase=CyclePhase.RATING)
+    return made
+
+
+def superior_assignment(o: Org) -> Any:
+    from jixiao.appraisals.models import Assignment
+
+    return Assignment.objects.get(
+        cycle=rating_cycle(o), appraisal__person=o.employee, group="superior", rater=o.head
+    )
+
+
+def employee_appraisal(o: Org) -> Any:
+    from jixiao.appraisals.models import Appraisal
+
+    return Appraisal.objects.get(cycle=rating_cycle(o), person=o.employee)
+
+
+def nomination_url(o: Org) -> str:
+    """A fresh pending nomination by 李文 of a new colleague, for 王主任 to decide."""
+    from jixiao.appraisals import nominations
+
+    appraisal = employee_appraisal(o)  # before the colleague, who must not be in the cycle
+    colleague = f.make_person(f"同事{n()}", o.secretariat, employee_no=f"M{n():05d}")
+    user = o.users["employee"]
+    made = nominations.nominations_create(
+        actor=Actor.for_user(user, source="web"),
+        user=user,
+        appraisal_id=appraisal.pk,
+        person_ids=[colleague.pk],
+    )
+    return f"/appraisals/nominations/{made[0].pk}/decide/"
+
+
+PAGE_ROWS += [
+    page("appraisals/rate/", "GET", "/appraisals/rate/", everyone(200)),
+    page(
+        "appraisals/rate/<int:cycle_id>/<str:group>/",
+        "GET",
+        lambda o: f"/appraisals/rate/{rating_cycle(o).pk}/superior/",
+        only({"head"}, 200, 404),
+        label="superior",
+    ),
+    page(
+        "appraisals/rate/<int:cycle_id>/<str:group>/",
+        "GET",
+        lambda o: f"/appraisals/rate/{rating_cycle(o).pk}/peer/",
+        only({"employee", "peer"}, 200, 404),
+        label="peer",
+    ),
+    page(
+        "appraisals/rate/<int:cycle_id>/<str:group>/",
+        "POST",
+        lambda o: f"/appraisals/rate/{rating_cycle(o).pk}/superior/",
+        only({"head"}, 302, 404),
+        {"action": "draft"},
+        label="nothing typed",
+    ),
+    page(
+        "appraisals/rate/<int:cycle_id>/people/<int:appraisal_id>/",
+        "GET",
+        lambda o: f"/appraisals/rate/{rating_cycle(o).pk}/people/{employee_appraisal(o).pk}/",
+        only({"employee", "peer", "head"} | CYCLE_OFFICE, 200, 404),
+        label="李文, read by her raters and the office",
+    ),
+    page(
+        "appraisals/self/<int:cycle_id>/",
+        "GET",
+        lambda o: f"/appraisals/self/{rating_cycle(o).pk}/",
+        only(APPRAISED, 200, 404),
+    ),
+    page(
+        "appraisals/self/<int:cycle_id>/",
+        "POST",
+        lambda o: f"/appraisals/self/{rating_cycle(o).pk}/",
+        only(APPRAISED, 400, 404),
+        {"form": "summary", "summary": "小结"},
+        label="no version",
+    ),
+    page("appraisals/nominations/", "GET", "/appraisals/nominations/", everyone(200)),
+    page(
+        "appraisals/nominations/<int:pk>/decide/",
+        "POST",
+        nomination_url,
+        {**only({"head"}, 302, 404), "employee": 403},
+        {"version": 1, "decision": "approve"},
+    ),
+    page("appraisals/code/", "GET", "/appraisals/code/", everyone(200)),
+    page(
+        "appraisals/code/",
+        "POST",
+        "/appraisals/code/",
+        everyone(400),
+        {"code": "AAAAA-AAAAA"},
+        label="unknown code",
+    ),
+    page("appraisals/code/rate/", "GET", "/appraisals/code/rate/", everyone(302), label="no code"),
+    page("appraisals/code/thanks/", "GET", "/appraisals/code/thanks/", everyone(200)),
+]
+
+API_ROWS += [
+    op("GET /api/appraisals/my/assignments", "/api/appraisals/my/assignments", everyone(200)),
+    op(
+        "GET /api/appraisals/my/assignments/{assignment_id}",
+        lambda o: f"/api/appraisals/my/assignments/{superior_assignment(o).pk}",
+        only({"head"}, 200, 404),
+    ),
+    op(
+        "POST /api/appraisals/my/ratings",
+        "/api/appraisals/my/ratings",
+        only({"head"}, 200, 404),
+        lambda o: {
+            "entries": [
+                {
+                    "assignment_id": superior_assignment(o).pk,
+                    "version": superior_assignment(o).version,
+                    "ratings": [],
+                }
+            ]
+        },
+    ),
+    op(
+        "GET /api/appraisals/my/appraisals/{cycle_id}",
+        lambda o: f"/api/appraisals/my/appraisals/{rating_cycle(o).pk}",
+        only(APPRAISED, 200, 404),
+    ),
+    op(
+        "PUT /api/appraisals/my/appraisals/{cycle_id}",
+        lambda o: f"/api/appraisals/my/appraisals/{rating_cycle(o).pk}",
+        only(APPRAISED, 409, 404),
+        {"version": 0, "summary": "小结"},
+        label="stale version",
+    ),
+]
+
+
+# ---------------------------------------------------------------- appraisals: results
+
+# A second civil-servant cycle over the whole unit, computed and showing its results (the
+# rating cycle above is the one before results). Its office is CYCLE_OFFICE; 王主任 heads
+# 办公室 and is the superior of 李文 and 赵敏; each persona with a person record is appraised.
+SEES_EMPLOYEE_RESULT = SEES_EMPLOYEE  # the office, 王主任 (once shown) and 李文 herself
+
+
+def results_cycle(o: Org) -> Any:
+    from jixiao.appraisals import cycles, schemes, scoring
+    from jixiao.appraisals.models import Cycle, CyclePhase, Scheme
+
+    found = Cycle.objects.filter(name="矩阵结果").first()
+    if found is not None:
+        return found
+    admin = o.users["perfadmin"]
+    actor = Actor.for_user(admin, source="web")
+    scheme = Scheme.objects.filter(code="MXGWY", is_latest=True).first() or (
+        schemes.scheme_from_preset(actor=actor, user=admin, preset="civil_servant", code="MXGWY")
+    )
+    made = cycles.cycle_create(
+        actor=actor,
+        user=admin,
+        data=cycles.CycleData(
+            name="矩阵结果",
+            kind="annual",
+            unit_id=o.unit.pk,
+            scheme_id=scheme.pk,
+            start=datetime.date(2025, 1, 1),
+            end=datetime.date(2025, 12, 31),
+            population=cycles.Population(department_ids=[o.unit.pk]),
+        ),
+    )
+    scoring.recompute_cycle(made.pk)
+    Cycle.objects.filter(pk=made.pk).update(phase=CyclePhase.RESULTS)
+    return Cycle.objects.get(pk=made.pk)
+
+
+def employee_result(o: Org) -> Any:
+    from jixiao.appraisals.models import Appraisal
+
+    return Appraisal.objects.get(cycle=results_cycle(o), person=o.employee)
+
+
+def employee_kpi(o: Org) -> Any:
+    from jixiao.appraisals.models import KpiScore
+
+    return KpiScore.objects.get(appraisal=employee_result(o), item__code="goals")
+
+
+def kpi_url(o: Org, what: str, api: bool = False) -> str:
+    row = employee_kpi(o)
+    if api:
+        return f"/api/appraisals/results/{row.appraisal_id}/kpi/{row.item_id}/{what}"
+    return f"/appraisals/results/{row.appraisal_id}/kpi/{row.item_id}/{what}/"
+
+
+def results_file_of(o: Org) -> Any:
+    """A finished results workbook of perfadmin's, with its file on disk."""
+    from jixiao.appraisals.models import ResultFile, ResultFileKind
+
+    stored = Path(tempfile.gettempdir()) / "jixiao-permission-matrix-results.xlsx"
+    stored.write_bytes(b"PK")
+    return ResultFile.objects.create(
+        cycle=results_cycle(o),
+        owner=o.users["perfadmin"],
+        kind=ResultFileKind.XLSX,
+        file_name="results.xlsx",
+        stored_path=str(stored),
+        status="succeeded",
+        total=4,
+        done=4,
+    )
+
+
+SUPERIOR_ONLY = {
+    p: 200 if p == "head" else 404 if p in ("outsider", "peer") else 403 for p in PERSONAS
+}
+
+PAGE_ROWS += [
+    page("appraisals/results/", "GET", "/appraisals/results/", everyone(200)),
+    page(
+        "appraisals/results/<int:pk>/",
+        "GET",
+        lambda o: f"/appraisals/results/{employee_result(o).pk}/",
+        read(SEES_EMPLOYEE_RESULT),
+        label="李文, results shown",
+    ),
+    page(
+        "appraisals/results/<int:pk>/",
+        "GET",
+        lambda o: f"/appraisals/results/{employee_appraisal(o).pk}/",
+        read(CYCLE_OFFICE | {"employee"}),
+        label="李文, before results",
+    ),
+    page(
+        "appraisals/results/<int:pk>/form.pdf",
+        "GET",
+        lambda o: f"/appraisals/results/{employee_result(o).pk}/form.pdf",
+        read(SEES_EMPLOYEE_RESULT),
+    ),
+    page(
+        "appraisals/results/<int:pk>/kpi/<int:item_id>/override/",
+        "GET",
+        lambda o: kpi_url(o, "override"),
+        write(SEES_EMPLOYEE_RESULT, 200),
+    ),
+    page(
+        "appraisals/results/<int:pk>/kpi/<int:item_id>/override/",
+        "POST",
+        lambda o: kpi_url(o, "override"),
+        write(SEES_EMPLOYEE_RESULT, 400),
+        {"score": "80", "reason": "", "version": "1"},
+        label="no reason",
+    ),
+    page(
+        "appraisals/results/<int:pk>/kpi/<int:item_id>/comment/",
+        "GET",
+        lambda o: kpi_url(o, "comment"),
+        SUPERIOR_ONLY,
+    ),
+    page(
+        "appraisals/results/<int:pk>/kpi/<int:item_id>/comment/",
+        "POST",
+        lambda o: kpi_url(o, "comment"),
+        {**SUPERIOR_ONLY, "head": 302},
+        lambda o: {"comment": "请补充佐证材料", "version": employee_kpi(o).version},
+    ),
+    page(
+        "appraisals/results/cycle/<int:pk>/",
+        "GET",
+        lambda o: f"/appraisals/results/cycle/{results_cycle(o).pk}/",
+        only(CYCLE_OFFICE, 200),
+    ),
+    page(
+        "appraisals/results/cycle/<int:pk>/team/",
+        "GET",
+        lambda o: f"/appraisals/results/cycle/{results_cycle(o).pk}/team/",
+        only(CYCLE_OFFICE | {"head"}, 200),
+    ),
+    page(
+        "appraisals/results/cycle/<int:pk>/team/",
+        "GET",
+        lambda o: f"/appraisals/results/cycle/{rating_cycle(o).pk}/team/",
+        only(CYCLE_OFFICE, 200),
+        label="before results",
+    ),
+    page(
+        "appraisals/results/cycle/<int:pk>/export/",
+        "POST",
+        lambda o: f"/appraisals/results/cycle/{results_cycle(o).pk}/export/",
+        only(CYCLE_OFFICE, 302),
+    ),
+    page(
+        "appraisals/results/cycle/<int:pk>/forms/",
+        "POST",
+        lambda o: f"/appraisals/results/cycle/{results_cycle(o).pk}/forms/",
+        only(CYCLE_OFFICE, 302),
+    ),
+    page(
+        "appraisals/results/files/<int:pk>/",
+        "GET",
+        lambda o: f"/appraisals/results/files/{results_file_of(o).pk}/",
+        only({"perfadmin"}, 200, 404),
+    ),
+    page(
+        "appraisals/results/files/<int:pk>/progress/",
+        "GET",
+        lambda o: f"/appraisals/results/files/{results_file_of(o).pk}/progress/",
+        only({"perfadmin"}, 200, 404),
+    ),
+    page(
+        "appraisals/results/files/<int:pk>/download/",
+        "GET",
+        lambda o: f"/appraisals/results/files/{results_file_of(o).pk}/download/",
+        only({"perfadmin"}, 200, 404),
+    ),
+]
+
+API_ROWS += [
+    op(
+        "GET /api/appraisals/cycles/{cycle_id}/results",
+        lambda o: f"/api/appraisals/cycles/{results_cycle(o).pk}/results",
+        only(CYCLE_OFFICE, 200),
+    ),
+    op(
+        "GET /api/appraisals/cycles/{cycle_id}/grades",
+        lambda o: f"/api/appraisals/cycles/{results_cycle(o).pk}/grades",
+        only(CYCLE_OFFICE, 200),
+    ),
+    op(
+        "GET /api/appraisals/results/{appraisal_id}",
+        lambda o: f"/api/appraisals/results/{employee_result(o).pk}",
+        read(SEES_EMPLOYEE_RESULT),
+    ),
+    op("GET /api/appraisals/my/results", "/api/appraisals/my/results", everyone(200)),
+    op(
+        "POST /api/appraisals/results/{appraisal_id}/kpi/{item_id}/override",
+        lambda o: kpi_url(o, "override", api=True),
+        write(SEES_EMPLOYEE_RESULT, 400),
+        {"expected_version": 1, "score": 80, "reason": ""},
+        label="no reason",
+    ),
+    op(
+        "PUT /api/appraisals/results/{appraisal_id}/kpi/{item_id}/comment",
+        lambda o: kpi_url(o, "comment", api=True),
+        SUPERIOR_ONLY,
+        lambda o: {"expected_version": employee_kpi(o).version, "comment": "请补充佐证材料"},
+    ),
+]
+
+
+# ---------------------------------------------------------------- appraisals: the office
+
+# The performance office's pages of a civil-servant cycle over the whole unit, in the rating
+# phase. The office (performance administrators, unit leaders, auditors) reads them; the unit's
+# performance administrators (and system administrators) change things; a department head sees
+# the cycle (for its results) but gets 403 on these pages; everybody else gets 404. Schemes are
+# readable by every signed-in user and changed by system and performance administrators.
+OFFICE_WRITERS = frozenset({"perfadmin", "sysadmin"})
+
+
+def office_reads(ok: int = 200) -> dict[str, int]:
+    return {p: ok if p in CYCLE_OFFICE else 403 if p == "head" else 404 for p in PERSONAS}
+
+
+def office_writes(ok: int) -> dict[str, int]:
+    seen = CYCLE_OFFICE | {"head"}
+    return {p: ok if p in OFFICE_WRITERS else 403 if p in seen else 404 for p in PERSONAS}
+
+
+def office_cycle(o: Org) -> Any:
+    from jixiao.appraisals import cycles, schemes
+    from jixiao.appraisals.models import Cycle, CyclePhase, Scheme
+
+    found = Cycle.objects.filter(name="矩阵考核办").first()
+    if found is not None:
+        return found
+    admin = o.users["perfadmin"]
+    actor = Actor.for_user(admin, source="web")
+    scheme = Scheme.objects.filter(code="MXOFFICE", is_latest=True).first() or (
+        schemes.scheme_from_preset(actor=actor, user=admin, preset="civil_servant", code="MXOFFICE")
+    )
+    made = cycles.cycle_create(
+        actor=actor,
+        user=admin,
+        data=cycles.CycleData(
+            name="矩阵考核办",
+            kind="annual",
+            unit_id=o.unit.pk,
+            scheme_id=scheme.pk,
+            start=datetime.date(2026, 1, 1),
+            end=datetime.date(2026, 12, 31),
+            population=cycles.Population(department_ids=[o.unit.pk]),
+            deadlines={"rating": "2026-12-20"},
+        ),
+    )
+    Cycle.objects.filter(pk=made.pk).update(phase=CyclePhase.RATING)
+    made.refresh_from_db()
+    return made
+
+
+def office_appraisal(o: Org) -> Any:
+    return office_cycle(o).appraisals.get(person=o.employee)
+
+
+def office_phase_body(o: Org) -> dict[str, Any]:
+    """Stay in the rating phase: a write that succeeds for each writer in turn."""
+    from jixiao.appraisals.models import Cycle
+
+    return {"phase": "rating", "version": Cycle.objects.get(pk=office_cycle(o).pk).version}
+
+
+def office_open_assignment(o: Org) -> Any:
+    """李文 rated by 陈晨 as a peer, open again each time it is built."""
+    from jixiao.appraisals.models import Assignment
+
+    made, _ = Assignment.objects.update_or_create(
+        appraisal=office_appraisal(o),
+        group="peer",
+        rater=o.outsider,
+        defaults={"cycle": office_cycle(o), "status": "open"},
+    )
+    return made
+
+
+def office_new_assignment_body(o: Org) -> dict[str, Any]:
+    from jixiao.appraisals.models import Assignment
+
+    Assignment.objects.filter(
+        appraisal=office_appraisal(o), group="peer", rater=o.outsider
+    ).delete()
+    return {"appraisal_id": office_appraisal(o).pk, "group": "peer", "rater_id": o.outsider.pk}
+
+
+def office_job(o: Org) -> Any:
+    from jixiao.appraisals.models import CycleJob
+
+    return CycleJob.objects.create(cycle=office_cycle(o), kind="recompute", status="failed")
+
+
+def office_batch(o: Org) -> Any:
+    from jixiao.appraisals.models import CodeBatch
+
+    return CodeBatch.objects.create(cycle=office_cycle(o), department=o.office, size=3)
+
+
+def office_scheme(o: Org) -> Any:
+    return office_cycle(o).scheme
+
+
+def office_cycle_body(o: Org) -> dict[str, Any]:
+    return {
+        "name": f"矩阵接口考核{n()}",
+        "kind": "annual",
+        "unit_id": o.unit.pk,
+        "scheme_id": office_scheme(o).pk,
+        "start": "2026-01-01",
+        "end": "2026-12-31",
+        "population": {"department_ids": [o.office.pk]},
+    }
+
+
+def _oc(o: Org, tail: str = "") -> str:
+    return f"/appraisals/cycles/{office_cycle(o).pk}/{tail}"
+
+
+PAGE_ROWS += [
+    page("appraisals/schemes/", "GET", "/appraisals/schemes/", everyone(200)),
+    page("appraisals/schemes/new/", "GET", "/appraisals/schemes/new/", only(MANAGERS, 200)),
+    page(
+        "appraisals/schemes/new/",
+        "POST",
+        "/appraisals/schemes/new/",
+        only(MANAGERS, 200),
+        {},
+        label="invalid form",
+    ),
+    page(
+        "appraisals/schemes/<int:pk>/",
+        "GET",
+        lambda o: f"/appraisals/schemes/{office_scheme(o).pk}/",
+        everyone(200),
+    ),
+    page(
+        "appraisals/schemes/<int:pk>/",
+        "GET",
+        f"/appraisals/schemes/{MISSING}/",
+        everyone(404),
+        label="unknown",
+    ),
+    page(
+        "appraisals/schemes/<int:pk>/edit/",
+        "GET",
+        lambda o: f"/appraisals/schemes/{office_scheme(o).pk}/edit/",
+        only(MANAGERS, 200),
+    ),
+    page(
+        "appraisals/schemes/<int:pk>/edit/",
+        "POST",
+        lambda o: f"/appraisals/schemes/{office_scheme(o).pk}/edit/",
+        only(MANAGERS, 200),
+        {},
+        label="invalid form",
+    ),
+    page("appraisals/cycles/", "GET", "/appraisals/cycles/", everyone(200)),
+    page("appraisals/cycles/new/", "GET", "/appraisals/cycles/new/", only(MANAGERS, 200)),
+    page(
+        "appraisals/cycles/new/",
+        "POST",
+        "/appraisals/cycles/new/",
+        only(MANAGERS, 200),
+        {},
+        label="invalid form",
+    ),
+    page("appraisals/cycles/<int:pk>/", "GET", lambda o: _oc(o), office_reads()),
+    page(
+        "appraisals/cycles/<int:pk>/",
+        "GET",
+        f"/appraisals/cycles/{MISSING}/",
+        everyone(404),
+        label="unknown",
+    ),
+    page(
+        "appraisals/cycles/<int:pk>/phase/",
+        "POST",
+        lambda o: _oc(o, "phase/"),
+        office_writes(302),
+        office_phase_body,
+    ),
+    page(
+        "appraisals/cycles/<int:pk>/recompute/",
+        "POST",
+        lambda o: _oc(o, "recompute/"),
+        office_writes(302),
+    ),
+    page(
+        "appraisals/cycles/<int:pk>/populate/",
+        "POST",
+        lambda o: _oc(o, "populate/"),
+        office_writes(409),
+        label="already populated",
+    ),
+    page(
+        "appraisals/cycles/<int:pk>/jobs/<int:job_id>/",
+        "GET",
+        lambda o: _oc(o, f"jobs/{office_job(o).pk}/"),
+        office_reads(),
+    ),
+    page(
+        "appraisals/cycles/<int:pk>/remind/",
+        "POST",
+        lambda o: _oc(o, "remind/"),
+        office_writes(302),
+    ),
+    page(
+        "appraisals/cycles/<int:pk>/assignments/",
+        "GET",
+        lambda o: _oc(o, "assignments/"),
+        office_reads(),
+    ),
+    page(
+        "appraisals/cycles/<int:pk>/assignments/<int:assignment_id>/cancel/",
+        "POST",
+        lambda o: _oc(o, f"assignments/{office_open_assignment(o).pk}/cancel/"),
+        office_writes(302),
+        {"reason": "矩阵"},
+    ),
+    page(
+        "appraisals/cycles/<int:pk>/appraisals/<int:appraisal_id>/raters/",
+        "GET",
+        lambda o: _oc(o, f"appraisals/{office_appraisal(o).pk}/raters/"),
+        office_reads(),
+    ),
+    page(
+        "appraisals/cycles/<int:pk>/appraisals/<int:appraisal_id>/raters/",
+        "POST",
+        lambda o: _oc(o, f"appraisals/{office_appraisal(o).pk}/raters/"),
+        office_writes(200),
+        {},
+        label="invalid form",
+    ),
+    page(
+        "appraisals/cycles/<int:pk>/reassign/",
+        "GET",
+        lambda o: _oc(o, "reassign/"),
+        office_writes(200),
+    ),
+    page(
+        "appraisals/cycles/<int:pk>/reassign/",
+        "POST",
+        lambda o: _oc(o, "reassign/"),
+        office_writes(200),
+        {},
+        label="invalid form",
+    ),
+    page(
+        "appraisals/cycles/<int:pk>/workload/",
+        "GET",
+        lambda o: _oc(o, "workload/"),
+        office_reads(),
+    ),
+    page("appraisals/cycles/<int:pk>/codes/", "GET", lambda o: _oc(o, "codes/"), office_reads()),
+    page(
+        "appraisals/cycles/<int:pk>/codes/",
+        "POST",
+        lambda o: _oc(o, "codes/"),
+        office_writes(200),
+        {},
+        label="invalid form",
+    ),
+    page(
+        "appraisals/cycles/<int:pk>/codes/<int:batch_id>/",
+        "GET",
+        lambda o: _oc(o, f"codes/{office_batch(o).pk}/"),
+        office_reads(),
+    ),
+]
+
+API_ROWS += [
+    op("GET /api/appraisals/cycles", "/api/appraisals/cycles", everyone(200)),
+    op(
+        "POST /api/appraisals/cycles",
+        "/api/appraisals/cycles",
+        only(MANAGERS, 201),
+        office_cycle_body,
+    ),
+    op(
+        "GET /api/appraisals/cycles/{cycle_id}",
+        lambda o: f"/api/appraisals/cycles/{office_cycle(o).pk}",
+        office_reads(),
+    ),
+    op(
+        "POST /api/appraisals/cycles/{cycle_id}/phase",
+        lambda o: f"/api/appraisals/cycles/{office_cycle(o).pk}/phase",
+        office_writes(200),
+        office_phase_body,
+    ),
+    op(
+        "POST /api/appraisals/cycles/{cycle_id}/recompute",
+        lambda o: f"/api/appraisals/cycles/{office_cycle(o).pk}/recompute",
+        office_writes(202),
+    ),
+    op(
+        "GET /api/appraisals/jobs/{job_id}",
+        lambda o: f"/api/appraisals/jobs/{office_job(o).pk}",
+        office_reads(),
+    ),
+    op(
+        "GET /api/appraisals/cycles/{cycle_id}/assignments",
+        lambda o: f"/api/appraisals/cycles/{office_cycle(o).pk}/assignments",
+        office_reads(),
+    ),
+    op(
+        "POST /api/appraisals/cycles/{cycle_id}/assignments",
+        lambda o: f"/api/appraisals/cycles/{office_cycle(o).pk}/assignments",
+        office_writes(201),
+        office_new_assignment_body,
+    ),
+    op(
+        "POST /api/appraisals/cycles/{cycle_id}/assignments/{assignment_id}/cancel",
+        lambda o: (
+            f"/api/appraisals/cycles/{office_cycle(o).pk}/assignments/"
+            f"{office_open_assignment(o).pk}/cancel"
+        ),
+        office_writes(200),
+        {"reason": "矩阵"},
+    ),
+]
+
+
 ROWS = PAGE_ROWS + API_ROWS
 
 

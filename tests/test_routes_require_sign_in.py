@@ -16,6 +16,10 @@ PUBLIC = {
     "/i18n/setlang/",
     "/api/docs",
     "/api/openapi.json",
+    # One-time rating codes (考核码): the printed code is the credential, no account needed.
+    "/appraisals/code/",
+    "/appraisals/code/rate/",
+    "/appraisals/code/thanks/",
 }
 
 

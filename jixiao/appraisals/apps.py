@@ -7,6 +7,8 @@ class AppraisalsConfig(AppConfig):
     verbose_name = "Appraisals"
 
     def ready(self) -> None:
+        from jixiao.appraisals import demo
         from jixiao.appraisals.usage import register
 
         register()
+        demo.register()

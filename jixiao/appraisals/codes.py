@@ -69,7 +69,10 @@ def code_batch_create(
     department_id: int,
     size: int,
     group: str = RaterGroup.PEER,
+    form_token: str = "",
 ) -> NewBatch:
+    """A batch of codes for the ratees of a department; `form_token` (the creating form's)
+    refuses a resubmitted form, so a reloaded sheet never makes a second batch."""
     cycle = Cycle.objects.select_related("unit").filter(pk=cycle_id).first()
     if cycle is None:
         raise DomainError("not_found", _("Not found."), status=404)
@@ -95,6 +98,8 @@ def code_batch_create(
         errors.append(
             FieldError(None, "cycle_finished", _("The cycle has results; no more codes."))
         )
+    if form_token and CodeBatch.objects.filter(form_token=form_token).exists():
+        raise DomainError("codes_already_shown", _("The codes are shown only once."), status=409)
     if errors:
         raise validation_failed(errors)
     assert department is not None
@@ -111,7 +116,13 @@ def code_batch_create(
             ]
         )
     batch = CodeBatch.objects.create(
-        cycle=cycle, department=department, group=group, size=size, created_by_id=actor.user_id
+        cycle=cycle,
+        department=department,
+        group=group,
+        size=size,
+        created_by_id=actor.user_id,
+        form_token=form_token[:64],
+        printed_at=timezone.now(),  # the plain codes exist only in the response showing them
     )
     codes: list[str] = []
     hashes: set[str] = set()

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from jixiao.appraisals.models import (
@@ -166,8 +166,11 @@ def _validate(
 
 
 @transaction.atomic(durable=True)
-def cycle_create(*, actor: Actor, user: Any, data: CycleData) -> Cycle:
-    """A new cycle in its set-up phase with its appraisals and rater assignments."""
+def cycle_create(*, actor: Actor, user: Any, data: CycleData, populate_now: bool = True) -> Cycle:
+    """A new cycle in its set-up phase with its appraisals and rater assignments.
+
+    With `populate_now=False` only the row is made; a background task then fills it
+    (`populate` in its own transaction), for populations too large for one request."""
     if not can_create_cycles(user):
         raise forbidden()
     errors, unit, scheme = _validate(user, data)
@@ -188,7 +191,7 @@ def cycle_create(*, actor: Actor, user: Any, data: CycleData) -> Cycle:
         seed=data.seed,
         created_by_id=actor.user_id,
     )
-    counts = populate(cycle)
+    counts = populate(cycle) if populate_now else {"appraisals": 0, "assignments": 0}
     audit.record(
         actor,
         "appraisals.cycle.create",
@@ -211,7 +214,17 @@ def population_people(
 ) -> list[tuple[int, int, int | None, int | None, str, datetime.date | None]]:
     """(person, department, post, superior, department path, hire date) of the active people
     the cycle appraises, ordered by person."""
-    pop = Population.of(cycle.population)
+    return list(
+        population_queryset(Population.of(cycle.population))
+        .order_by("id")
+        .values_list(
+            "id", "department_id", "post_id", "superior_id", "department__path", "hire_date"
+        )
+    )
+
+
+def population_queryset(pop: Population) -> QuerySet[Person]:
+    """The active people a population covers (also counted before creating a cycle)."""
     q = Q(pk__in=pop.person_ids)
     paths = list(Department.objects.filter(pk__in=pop.department_ids).values_list("id", "path"))
     for dept_id, path in paths:
@@ -223,11 +236,7 @@ def population_people(
     qs = Person.objects.filter(q, is_active=True).exclude(status=PersonStatus.LEFT)
     if pop.post_categories:
         qs = qs.filter(Q(post__category__in=pop.post_categories) | Q(pk__in=pop.person_ids))
-    return list(
-        qs.order_by("id").values_list(
-            "id", "department_id", "post_id", "superior_id", "department__path", "hire_date"
-        )
-    )
+    return qs
 
 
 def _eligibility(cycle: Cycle, people: Sequence[tuple[Any, ...]]) -> list[tuple[str, str]]:

@@ -324,6 +324,7 @@ class AssignmentStatus(models.TextChoices):
     DRAFT = "draft", _("Draft saved")
     SUBMITTED = "submitted", _("Submitted")
     CANCELLED = "cancelled", _("Cancelled")
+    PENDING = "pending", _("Nominated, awaiting approval")
 
 
 class CodeBatch(models.Model):
@@ -339,11 +340,19 @@ class CodeBatch(models.Model):
     created_by = models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The one-time token of the form that created the batch: a resubmitted (reloaded) form
+    # finds its batch and is told the codes were shown once, instead of making a second batch.
+    form_token = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("code batch")
         verbose_name_plural = _("code batches")
         ordering = ["cycle_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["form_token"], condition=~Q(form_token=""), name="code_batch_form_once"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.cycle_id} {self.department_id} ×{self.size}"
@@ -489,3 +498,118 @@ class RaterStat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cycle_id} {self.group} {self.rater_id}"
+
+
+class JobKind(models.TextChoices):
+    POPULATE = "populate", _("Generating the population and raters")
+    RECOMPUTE = "recompute", _("Recomputing scores")
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    FAILED = "failed", _("Failed")
+    SUCCEEDED = "succeeded", _("Succeeded")
+
+
+class CycleJob(models.Model):
+    """Long work on a cycle run as a background task (populating a large cycle, a full
+    recompute), with its progress for the page to poll and the summary it returned: the quota
+    limits, violations and ties of the recompute are kept here."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="jobs")
+    kind = models.CharField(_("kind"), max_length=16, choices=JobKind.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED
+    )
+    stage = models.CharField(max_length=32, blank=True)
+    progress = models.FloatField(default=0.0)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    created_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("cycle job")
+        verbose_name_plural = _("cycle jobs")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "kind"],
+                condition=Q(status__in=["queued", "running"]),
+                name="cycle_job_one_unfinished",
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__gte=0) & Q(progress__lte=1), name="cycle_job_progress"
+            ),
+        ]
+        indexes = [models.Index(fields=["cycle", "kind", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.cycle_id} {self.kind} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {JobStatus.FAILED, JobStatus.SUCCEEDED}
+
+    @property
+    def percent(self) -> int:
+        if self.is_finished:
+            return 100
+        return min(99, int(100 * self.progress))
+
+
+class ResultFileKind(models.TextChoices):
+    XLSX = "xlsx", _("Excel workbook of the results")
+    FORMS = "forms", _("Appraisal forms (PDF) in a ZIP file")
+
+
+class ResultFile(models.Model):
+    """A file of a cycle's results written by a background task (the Excel export, the ZIP of
+    every person's appraisal form): its progress, and the file that only its owner downloads.
+    Nothing in it is per rater."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="result_files")
+    owner = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("kind"), max_length=16, choices=ResultFileKind.choices)
+    language = models.CharField(max_length=16, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED
+    )
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    file_name = models.CharField(_("file name"), max_length=255)
+    stored_path = models.CharField(max_length=500, blank=True, editable=False)
+    message = models.TextField(_("message"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("results file")
+        verbose_name_plural = _("results files")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["owner", "cycle", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {JobStatus.FAILED, JobStatus.SUCCEEDED}
+
+    @property
+    def is_downloadable(self) -> bool:
+        return self.status == JobStatus.SUCCEEDED and bool(self.stored_path)
+
+    @property
+    def percent(self) -> int:
+        if self.is_finished:
+            return 100
+        if not self.total:
+            return 0
+        return min(99, int(100 * self.done / self.total))

@@ -27,16 +27,16 @@ from jixiao.appraisals.models import (
     CyclePhase,
     RaterGroup,
     Rating,
+    Scheme,
     SchemeGroup,
     SchemeItem,
 )
-from jixiao.appraisals.scoring import recompute_appraisals
+from jixiao.appraisals.scoring import recompute_appraisals, scheme_arrays, scheme_cached
 from jixiao.core import audit
 from jixiao.core.actor import Actor
 from jixiao.core.bulk import insert_rows
 from jixiao.core.errors import DomainError, FieldError, concurrent_edit, validation_failed
 from jixiao.indicators.models import BarsLevel
-from jixiao.org.access import scope_for
 
 RATING_PHASES: dict[str, tuple[str, ...]] = {
     RaterGroup.SELF: (CyclePhase.SELF_ASSESSMENT, CyclePhase.RATING),
@@ -67,7 +67,21 @@ class ItemRules:
 
 
 def items_for_groups(scheme_id: int) -> dict[str, dict[int, ItemRules]]:
-    """For each rater group of the scheme: the items it rates, with their scoring rules."""
+    """For each rater group of the scheme: the items it rates, with their scoring rules
+    (kept per scheme version; do not change what it returns)."""
+    scheme = Scheme.objects.only("id", "version", "created_at").get(pk=scheme_id)
+    return items_for_scheme(scheme)
+
+
+def items_for_scheme(scheme: Scheme) -> dict[str, dict[int, ItemRules]]:
+    """items_for_groups of a loaded scheme: no query once this version was seen."""
+    found: dict[str, dict[int, ItemRules]] = scheme_cached(
+        scheme, "items", lambda: _items_for_groups(scheme.pk)
+    )
+    return found
+
+
+def _items_for_groups(scheme_id: int) -> dict[str, dict[int, ItemRules]]:
     groups = {g.group: set(g.sections) for g in SchemeGroup.objects.filter(scheme_id=scheme_id)}
     items = list(
         SchemeItem.objects.filter(section__scheme_id=scheme_id, section__kind="rating").values_list(
@@ -120,14 +134,18 @@ def _score_of(
 
 
 def _own_assignments(user: Any, ids: Sequence[int]) -> dict[int, Assignment]:
-    person_id = scope_for(user).person_id
-    if person_id is None:
+    """The user's own assignments among `ids` (the rater is the user's person), with what
+    writing and rescoring them needs, in one query."""
+    if user is None or not user.is_authenticated:
         return {}
     return {
         a.pk: a
-        for a in Assignment.objects.filter(pk__in=list(ids), rater_id=person_id).select_related(
-            "cycle", "appraisal", "appraisal__department"
+        for a in Assignment.objects.filter(pk__in=list(ids), rater__user_id=user.pk)
+        .select_related(
+            "cycle", "cycle__scheme", "cycle__unit", "appraisal", "appraisal__department"
         )
+        .defer("appraisal__breakdown", "appraisal__summary")
+        .order_by()
     }
 
 
@@ -153,7 +171,7 @@ def write_ratings(
     errors: list[FieldError] = []
     first = next(iter(assignments.values()))
     cycle = first.cycle
-    rules = items_for_groups(cycle.scheme_id)
+    rules = items_for_scheme(cycle.scheme)
     rows: list[tuple[int, int, float, int | None]] = []
     for n, entry in enumerate(entries):
         a = assignments[entry.assignment_id]
@@ -172,7 +190,7 @@ def write_ratings(
             raise DomainError(
                 "already_submitted", _("These ratings were already submitted."), status=409
             )
-        if a.status == AssignmentStatus.CANCELLED:
+        if a.status in (AssignmentStatus.CANCELLED, AssignmentStatus.PENDING):
             raise DomainError("not_found", _("Not found."), status=404)
         allowed = rules.get(a.group, {})
         seen: set[int] = set()
@@ -218,8 +236,20 @@ def write_ratings(
     insert_rows(Rating, ["assignment", "item", "value", "level"], rows)
     _audit(actor, entries, assignments, rows, submit)
     if submit:
-        recompute_appraisals(sorted({assignments[i].appraisal_id for i in ids}))
-    return [Assignment.objects.get(pk=i) for i in ids] if len(ids) <= 50 else []
+        recompute_appraisals(sorted({assignments[i].appraisal_id for i in ids}), cycle=cycle)
+    if len(ids) > 50:
+        return []
+    # The compare-and-set above wrote exactly these values (the rows stay locked until
+    # commit), so the instances are brought up to date without reading them again.
+    fresh = []
+    for e in entries:
+        a = assignments[e.assignment_id]
+        a.status, a.version = status, e.expected_version + 1
+        a.submitted_at = now if submit else None
+        if e.assignment_id in comments:
+            a.comment = comments[e.assignment_id]
+        fresh.append(a)
+    return fresh
 
 
 def _audit(
@@ -230,11 +260,12 @@ def _audit(
     submit: bool,
 ) -> None:
     first = next(iter(assignments.values()))
-    anonymous = set(
-        SchemeGroup.objects.filter(scheme_id=first.cycle.scheme_id, anonymous=True).values_list(
-            "group", flat=True
-        )
-    )
+    arrays = scheme_arrays(first.cycle)
+    anonymous = {
+        code
+        for code, hidden in zip(arrays.group_codes, arrays.group_anonymous, strict=True)
+        if hidden
+    }
     by_assignment: dict[int, dict[str, float]] = defaultdict(dict)
     for assignment_id, item_id, value, _level in rows:
         by_assignment[assignment_id][str(item_id)] = value

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,10 +36,11 @@ from jixiao.appraisals.models import (
     RaterGroup,
     RaterStat,
     Rating,
+    Scheme,
     SchemeItem,
     SectionKind,
 )
-from jixiao.core.bulk import bulk_update_rows, insert_rows
+from jixiao.core.bulk import bulk_update_rows, insert_rows, update_rows
 from jixiao.engine import appraisal as engine
 from jixiao.engine.appraisal.grades import NO_GRADE
 
@@ -77,8 +79,32 @@ class SchemeArrays:
         return {g: i for i, g in enumerate(self.group_codes)}
 
 
+# A scheme version that a cycle uses never changes (editing it makes a new version), and an
+# edit in place bumps `version`: what is derived from a scheme's rows is kept per process,
+# keyed by its id, version and creation time (ids are reused after a rolled-back test).
+_SCHEME_CACHE: dict[tuple[Any, ...], Any] = {}
+SCHEME_CACHE_SIZE = 128
+
+
+def scheme_cached(scheme: Scheme, what: str, build: Callable[[], Any]) -> Any:
+    """`build()` once per scheme version and `what`, then from memory."""
+    key = (what, scheme.pk, scheme.version, scheme.created_at)
+    found = _SCHEME_CACHE.get(key)
+    if found is None:
+        found = build()
+        if len(_SCHEME_CACHE) >= SCHEME_CACHE_SIZE:
+            _SCHEME_CACHE.pop(next(iter(_SCHEME_CACHE)), None)
+        _SCHEME_CACHE[key] = found
+    return found
+
+
 def scheme_arrays(cycle: Cycle) -> SchemeArrays:
     scheme = cycle.scheme
+    built: SchemeArrays = scheme_cached(scheme, "arrays", lambda: _scheme_arrays(scheme))
+    return built
+
+
+def _scheme_arrays(scheme: Scheme) -> SchemeArrays:
     sections = list(scheme.sections.order_by("position", "id"))
     section_pos = {s.pk: i for i, s in enumerate(sections)}
     items = list(
@@ -110,7 +136,117 @@ def scheme_arrays(cycle: Cycle) -> SchemeArrays:
     )
 
 
+def positions(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each value: its index in `keys` (distinct, any order) and whether it is there."""
+    keys = np.asarray(keys, dtype=np.int64)
+    values = np.asarray(values, dtype=np.int64)
+    if keys.size == 0 or values.size == 0:
+        return np.zeros(values.size, dtype=np.int64), np.zeros(values.size, dtype=bool)
+    order = np.argsort(keys, kind="stable")
+    at = np.minimum(np.searchsorted(keys[order], values), keys.size - 1)
+    found = keys[order][at] == values
+    return order[at], found
+
+
 # ---------------------------------------------------------------- reading ratings fast
+
+
+def read_floats(sql: str, params: list[Any], columns: int) -> np.ndarray:
+    """The rows of a query whose columns are all non-null numbers, as a float array.
+
+    PostgreSQL sends them as binary COPY, parsed by numpy a few megabytes at a time (no
+    Python object per value: reading five million ratings takes seconds, not a minute, and
+    the memory of the array alone); elsewhere the rows are fetched in chunks."""
+    if connection.vendor == "postgresql":
+        return _copy_floats(sql, params, columns)
+    chunks: list[np.ndarray] = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while True:
+            rows = cursor.fetchmany(200_000)
+            if not rows:
+                break
+            chunks.append(np.array(rows, dtype=np.float64).reshape(-1, columns))
+    return np.concatenate(chunks) if chunks else np.zeros((0, columns))
+
+
+COPY_HEADER = 19  # PGCOPY signature (11), flags (4), header extension length (4)
+COPY_BLOCK = 32 * 1024 * 1024
+
+
+def _copy_floats(sql: str, params: list[Any], columns: int) -> np.ndarray:
+    layout = [("n", ">i2")]
+    for k in range(columns):
+        layout += [(f"l{k}", ">i4"), (f"v{k}", ">f8")]
+    row = np.dtype(layout)
+    cast = ", ".join(f"c{k}::float8" for k in range(columns))
+    names = ", ".join(f"c{k}" for k in range(columns))
+    copy_sql = f"COPY (SELECT {cast} FROM ({sql}) AS q({names})) TO STDOUT WITH (FORMAT binary)"
+    chunks: list[np.ndarray] = []
+    pending = bytearray()
+    header_left = COPY_HEADER
+
+    def parse(final: bool) -> None:
+        nonlocal pending
+        usable = len(pending) - (2 if final else 0)  # the trailer: a field count of -1
+        n = max(0, usable) // row.itemsize
+        if n:
+            table = np.frombuffer(bytes(pending[: n * row.itemsize]), dtype=row)
+            if (table["n"] != columns).any() or (table["l0"] != 8).any():
+                raise ValueError("unexpected NULL or width in a COPY of numbers")
+            chunks.append(
+                np.column_stack([table[f"v{k}"].astype(np.float64) for k in range(columns)])
+            )
+            del pending[: n * row.itemsize]
+
+    def take(data: bytes | memoryview) -> None:
+        nonlocal header_left, pending
+        if header_left:
+            cut = min(header_left, len(data))
+            data, header_left = data[cut:], header_left - cut
+        pending += data
+        if len(pending) >= COPY_BLOCK:
+            parse(final=False)
+
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        if hasattr(raw, "mogrify"):
+            _copy_out(raw, raw.mogrify(copy_sql, params), take)
+        else:
+            with raw.copy(copy_sql, params) as copy:
+                for block in copy:
+                    take(block)
+    parse(final=True)
+    return np.concatenate(chunks) if chunks else np.zeros((0, columns))
+
+
+def _copy_out(raw: Any, sql: str, take: Callable[[memoryview], None]) -> None:
+    """COPY … TO STDOUT straight through libpq: PostgreSQL sends one message per row, and
+    psycopg's generator per message costs more than the server's work for millions of
+    rows. The statement runs in the connection's current transaction like any other."""
+    from psycopg import errors, pq
+
+    pgconn = raw.connection.pgconn
+    with raw.connection.lock:
+        pgconn.send_query(sql.encode(raw.connection.info.encoding))
+        result = pgconn.get_result()
+        if result is None or result.status != pq.ExecStatus.COPY_OUT:
+            message = result.error_message.decode(errors="replace") if result else ""
+            while pgconn.get_result() is not None:
+                pass
+            raise errors.DatabaseError(message or "COPY did not start")
+        get = pgconn.get_copy_data
+        while True:
+            size, data = get(0)
+            if size < 0:
+                break
+            take(data)
+        failed = ""
+        while (result := pgconn.get_result()) is not None:
+            if result.status not in (pq.ExecStatus.COMMAND_OK, pq.ExecStatus.COPY_OUT):
+                failed = result.error_message.decode(errors="replace")
+        if failed:
+            raise errors.DatabaseError(failed)
 
 
 def submitted_ratings(cycle: Cycle, appraisal_ids: list[int] | None = None) -> np.ndarray:
@@ -123,20 +259,18 @@ def submitted_ratings(cycle: Cycle, appraisal_ids: list[int] | None = None) -> n
         where += f" AND a.appraisal_id IN ({', '.join(['%s'] * len(appraisal_ids))})"
         params += appraisal_ids
     sql = (
-        f"SELECT a.appraisal_id, CASE a.{connection.ops.quote_name('group')} {group_case} END, "
-        f"COALESCE(a.rater_id, -a.code_id), r.item_id, r.value "
+        f"SELECT a.appraisal_id, CASE a.{connection.ops.quote_name('group')} {group_case} "
+        f"ELSE -1 END, COALESCE(a.rater_id, -a.code_id, 0), r.item_id, r.value "
         f"FROM {Rating._meta.db_table} r JOIN {Assignment._meta.db_table} a ON a.id = r.assignment_id "
         f"WHERE {where}"
     )
-    chunks: list[np.ndarray] = []
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        while True:
-            rows = cursor.fetchmany(200_000)
-            if not rows:
-                break
-            chunks.append(np.array(rows, dtype=np.float64))
-    return np.concatenate(chunks) if chunks else np.zeros((0, 5))
+    if appraisal_ids is not None and len(appraisal_ids) <= 1000:
+        # A few ratees (after a submission): a plain fetch is quicker than a COPY.
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        return np.array(rows, dtype=np.float64).reshape(-1, 5) if rows else np.zeros((0, 5))
+    return read_floats(sql, params, 5)
 
 
 # ---------------------------------------------------------------- KPI scores
@@ -207,10 +341,22 @@ def compute_kpis(cycle: Cycle, arrays: SchemeArrays, appraisals: list[tuple[int,
                 None if kr_target is None else float(kr_target),
                 progress_value,
             )
+    # Manual items are the office's to enter: nothing is computed, their rows are only made
+    # when missing (in one statement), and only the computed items' rows are read here.
+    manual = [
+        int(arrays.item_ids[i]) for i in kpi_items if arrays.item_source[i] == KpiSource.MANUAL
+    ]
+    if manual:
+        _insert_missing_kpi_rows(cycle, manual)
+    kpi_items = [i for i in kpi_items if arrays.item_source[i] != KpiSource.MANUAL]
+    if not kpi_items:
+        return
     existing = {
-        (a, it): (pk, override)
-        for pk, a, it, override in KpiScore.objects.filter(appraisal__cycle=cycle).values_list(
-            "id", "appraisal_id", "item_id", "override"
+        (a, it): (pk, actual, target, computed, note)
+        for pk, a, it, actual, target, computed, note in KpiScore.objects.filter(
+            appraisal__cycle=cycle, item_id__in=[int(arrays.item_ids[i]) for i in kpi_items]
+        ).values_list(
+            "id", "appraisal_id", "item_id", "actual", "target", "computed", "source_note"
         )
     }
     inserts: list[tuple[Any, ...]] = []
@@ -236,15 +382,16 @@ def compute_kpis(cycle: Cycle, arrays: SchemeArrays, appraisals: list[tuple[int,
                     note = "key result progress"
             key = (appraisal_id, item_id)
             if key in existing:
-                updates.append(
-                    KpiScore(
-                        pk=existing[key][0],
-                        actual=actual,
-                        target=target,
-                        computed=computed,
-                        source_note=note,
+                if existing[key][1:] != (actual, target, computed, note):
+                    updates.append(
+                        KpiScore(
+                            pk=existing[key][0],
+                            actual=actual,
+                            target=target,
+                            computed=computed,
+                            source_note=note,
+                        )
                     )
-                )
             else:
                 inserts.append(
                     (appraisal_id, item_id, actual, target, computed, None, "", note, "", 1)
@@ -268,6 +415,45 @@ def compute_kpis(cycle: Cycle, arrays: SchemeArrays, appraisals: list[tuple[int,
     bulk_update_rows(KpiScore, updates, ["actual", "target", "computed", "source_note"])
 
 
+def _insert_missing_kpi_rows(cycle: Cycle, item_ids: list[int]) -> None:
+    """An empty row for every (appraisal, item) of these items that has none."""
+    k, a = KpiScore._meta.db_table, Appraisal._meta.db_table
+    items = ", ".join(["%s"] * len(item_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {k} (appraisal_id, item_id, override_reason, source_note, comment, "
+            f"version) SELECT ap.id, it.id, '', '', '', 1 FROM {a} ap, "
+            f"{SchemeItem._meta.db_table} it WHERE ap.cycle_id = %s AND it.id IN ({items}) "
+            f"AND NOT EXISTS (SELECT 1 FROM {k} ks WHERE ks.appraisal_id = ap.id "
+            f"AND ks.item_id = it.id)",
+            [cycle.pk, *item_ids],
+        )
+
+
+def kpi_score_arrays(
+    cycle: Cycle, appraisal_ids: list[int] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(appraisal, item, score) of every KPI score that has a value (set by hand, else
+    computed), as arrays."""
+    k, a = KpiScore._meta.db_table, Appraisal._meta.db_table
+    sql = (
+        f"SELECT k.appraisal_id, k.item_id, COALESCE(k.override, k.computed) FROM {k} k "
+        f"JOIN {a} ap ON ap.id = k.appraisal_id WHERE ap.cycle_id = %s "
+        f"AND COALESCE(k.override, k.computed) IS NOT NULL"
+    )
+    params: list[Any] = [cycle.pk]
+    if appraisal_ids is not None:
+        sql += f" AND k.appraisal_id IN ({', '.join(['%s'] * len(appraisal_ids))})"
+        params += appraisal_ids
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        table = np.array(rows, dtype=np.float64).reshape(-1, 3) if rows else np.zeros((0, 3))
+    else:
+        table = read_floats(sql, params, 3)
+    return table[:, 0].astype(np.int64), table[:, 1].astype(np.int64), table[:, 2].copy()
+
+
 def kpi_scores(
     cycle: Cycle, appraisal_ids: list[int] | None = None
 ) -> list[tuple[int, int, float]]:
@@ -287,6 +473,10 @@ def kpi_scores(
 # ---------------------------------------------------------------- the computation
 
 
+Direct = tuple[np.ndarray, np.ndarray, np.ndarray]
+"""Scores given straight to items (KPI): appraisal ids, item ids, values in the item's points."""
+
+
 @dataclass
 class CycleScores:
     appraisal_ids: np.ndarray
@@ -295,6 +485,25 @@ class CycleScores:
     ratings: np.ndarray
     corrected: np.ndarray
     standardized: engine.Standardized
+    # the kept ratings as indexes: appraisal, scheme group, item, rater (into `raters`)
+    r_appraisal: np.ndarray
+    r_group: np.ndarray
+    r_item: np.ndarray
+    r_rater: np.ndarray
+    raters: np.ndarray
+    r_value: np.ndarray
+    """Each kept rating as a share of its item's full score (0–100), before correction."""
+    d_appraisal: np.ndarray
+    d_item: np.ndarray
+    d_value: np.ndarray
+    """The direct item scores as indexes and 0–100 values."""
+    _d_order: np.ndarray | None = None
+
+    def direct_order(self) -> np.ndarray:
+        """The direct scores sorted by appraisal, then item."""
+        if self._d_order is None:
+            self._d_order = np.lexsort((self.d_item, self.d_appraisal))
+        return self._d_order
 
 
 def _compute(
@@ -302,51 +511,50 @@ def _compute(
     arrays: SchemeArrays,
     appraisal_ids: np.ndarray,
     ratings: np.ndarray,
-    direct: list[tuple[int, int, float]],
+    direct: Direct,
     rater_stats_override: dict[tuple[int, int], tuple[int, float, float]] | None = None,
 ) -> CycleScores:
     """Scores of the given appraisals from their ratings (rows of submitted_ratings)."""
-    index = {int(a): i for i, a in enumerate(appraisal_ids)}
-    items = arrays.item_index()
-    all_groups = list(RaterGroup.values)
-    scheme_group = {g: i for i, g in enumerate(arrays.group_codes)}
+    ids = np.asarray(appraisal_ids, dtype=np.int64)
+    table = ratings if ratings.size else np.zeros((0, 5))
     # ratings of groups the scheme has, of items it has, of these appraisals
-    keep = (
-        np.array(
-            [
-                int(r[0]) in index and int(r[3]) in items and all_groups[int(r[1])] in scheme_group
-                for r in ratings
-            ],
-            dtype=bool,
-        )
-        if ratings.size
-        else np.zeros(0, dtype=bool)
-    )
-    r = ratings[keep] if ratings.size else np.zeros((0, 5))
-    ra = np.array([index[int(x)] for x in r[:, 0]], dtype=np.int64)
-    rg = np.array([scheme_group[all_groups[int(x)]] for x in r[:, 1]], dtype=np.int64)
-    ri = np.array([items[int(x)] for x in r[:, 3]], dtype=np.int64)
+    ra, a_ok = positions(ids, table[:, 0].astype(np.int64))
+    ri, i_ok = positions(arrays.item_ids, table[:, 3].astype(np.int64))
+    all_groups = list(RaterGroup.values)
+    to_scheme = np.full(len(all_groups), -1, dtype=np.int64)
+    for g, code in enumerate(arrays.group_codes):
+        if code in all_groups:
+            to_scheme[all_groups.index(code)] = g
+    gcol = table[:, 1].astype(np.int64)
+    known = (gcol >= 0) & (gcol < len(all_groups))
+    rg = np.where(known, to_scheme[np.clip(gcol, 0, len(all_groups) - 1)], -1)
+    keep = a_ok & i_ok & (rg >= 0)
+    r = table[keep]
+    ra, rg, ri = ra[keep], rg[keep], ri[keep]
     raters, rr = (
         np.unique(r[:, 2].astype(np.int64), return_inverse=True)
         if r.size
         else (np.zeros(0, np.int64), np.zeros(0, np.int64))
     )
+    rr = rr.astype(np.int64).reshape(-1)
     rv = r[:, 4] / arrays.item_max[ri] * 100.0 if r.size else np.zeros(0)
     std = engine.standardize_by_rater(
         rv,
-        rr.astype(np.int64),
+        rr,
         rg,
         enabled=arrays.group_standardize[rg] if rg.size else np.zeros(0, bool),
         shrinkage=arrays.shrinkage,
     )
     if rater_stats_override is not None and rv.size:
         std = _standardize_with(rv, rr, raters, rg, arrays, rater_stats_override, cycle)
-    d = [(index[a], items[it], v) for a, it, v in direct if a in index and it in items]
-    da = np.array([x[0] for x in d], dtype=np.int64)
-    di = np.array([x[1] for x in d], dtype=np.int64)
-    dv = np.array([x[2] / arrays.item_max[x[1]] * 100.0 for x in d], dtype=np.float64)
+    d_ids, d_items, d_values = direct
+    da, da_ok = positions(ids, d_ids)
+    di, di_ok = positions(arrays.item_ids, d_items)
+    d_keep = da_ok & di_ok
+    da, di = da[d_keep], di[d_keep]
+    dv = np.asarray(d_values, dtype=np.float64)[d_keep] / arrays.item_max[di] * 100.0
     common = {
-        "appraisals": len(appraisal_ids),
+        "appraisals": len(ids),
         "groups": arrays.groups,
         "sections": [engine.SectionSpec(float(w)) for w in arrays.section_weights],
         "item_section": arrays.item_section,
@@ -354,14 +562,16 @@ def _compute(
         "r_appraisal": ra,
         "r_group": rg,
         "r_item": ri,
-        "r_rater": rr.astype(np.int64),
+        "r_rater": rr,
         "d_appraisal": da,
         "d_item": di,
         "d_value": dv,
     }
     corrected = engine.aggregate_scores(**common, r_value=std.values)
     raw = engine.aggregate_scores(**common, r_value=rv)
-    return CycleScores(appraisal_ids, corrected, raw, r, std.values, std)
+    return CycleScores(
+        ids, corrected, raw, r, std.values, std, ra, rg, ri, rr, raters, rv, da, di, dv
+    )
 
 
 def _standardize_with(
@@ -416,63 +626,107 @@ def _rules(arrays: SchemeArrays, cycle: Cycle) -> list[engine.QuotaRule]:
     return rules
 
 
-def _breakdown(
-    arrays: SchemeArrays, s: CycleScores, i: int, direct: dict[tuple[int, int], float]
-) -> dict[str, Any]:
+def _finite(x: float) -> bool:
+    return math.isfinite(x)
+
+
+def breakdowns(
+    arrays: SchemeArrays, s: CycleScores, start: int = 0, stop: int | None = None
+) -> list[dict[str, Any]]:
+    """The explanation of the scores of appraisals start…stop (by index): sections, the
+    groups behind each (never the raters) with their scores before and after correction,
+    and the directly scored items. Built from lists, not numpy scalars, a chunk at a time
+    (100,000 explanations at once would hold a gigabyte)."""
     b, raw = s.breakdown, s.raw
-    sections = []
-    for k, code in enumerate(arrays.section_codes):
-        groups = []
-        for g, gcode in enumerate(arrays.group_codes):
-            value = b.group_section[i, g, k]
-            if not np.isfinite(value) and not b.respondents[i, g]:
-                continue
-            if not np.isfinite(value):
-                continue
-            groups.append(
+    stop = int(s.appraisal_ids.size) if stop is None else stop
+    part = slice(start, stop)
+    group_section = b.group_section[part].tolist()
+    raw_group_section = raw.group_section[part].tolist()
+    respondents = b.respondents[part].tolist()
+    used = b.group_used[part].tolist()
+    section = b.section[part].tolist()
+    raw_section = raw.section[part].tolist()
+    total = b.total[part].tolist()
+    raw_total = raw.total[part].tolist()
+    missing = b.sections_missing[part].tolist()
+    group_meta = [
+        (
+            code,
+            arrays.groups[g].weight,
+            arrays.groups[g].min_responses,
+            bool(arrays.group_standardize[g]),
+        )
+        for g, code in enumerate(arrays.group_codes)
+    ]
+    item_section = arrays.item_section.tolist()
+    item_meta = [
+        (arrays.item_codes[it], arrays.item_names[it], float(arrays.item_weight[it]))
+        for it in range(len(item_section))
+    ]
+    section_meta = [
+        (code, arrays.section_names[k], arrays.section_kinds[k], float(arrays.section_weights[k]))
+        for k, code in enumerate(arrays.section_codes)
+    ]
+    # direct items per appraisal and section, in item order
+    items_of: list[dict[int, list[dict[str, Any]]]] = [{} for _ in range(stop - start)]
+    d_order = s.direct_order()
+    if d_order.size:
+        da = s.d_appraisal[d_order]
+        lo, hi = np.searchsorted(da, [start, stop])
+        chosen = d_order[lo:hi]
+        for i, it, v in zip(
+            (s.d_appraisal[chosen] - start).tolist(),
+            s.d_item[chosen].tolist(),
+            s.d_value[chosen].tolist(),
+            strict=True,
+        ):
+            code, name, weight = item_meta[it]
+            items_of[i].setdefault(item_section[it], []).append(
+                {"code": code, "name": name, "weight": weight, "score": round(v, 3)}
+            )
+    out: list[dict[str, Any]] = []
+    for i in range(stop - start):
+        sections = []
+        for k, (code, name, kind, weight) in enumerate(section_meta):
+            groups = []
+            for g, (gcode, gweight, gmin, corrected) in enumerate(group_meta):
+                value = group_section[i][g][k]
+                if not _finite(value):
+                    continue
+                groups.append(
+                    {
+                        "group": gcode,
+                        "weight": gweight,
+                        "respondents": respondents[i][g],
+                        "min": gmin,
+                        "used": used[i][g],
+                        "score": round(value, 3),
+                        "raw": round(raw_group_section[i][g][k], 3),
+                        "corrected": corrected,
+                    }
+                )
+            score, raw_score = section[i][k], raw_section[i][k]
+            sections.append(
                 {
-                    "group": gcode,
-                    "weight": arrays.groups[g].weight,
-                    "respondents": int(b.respondents[i, g]),
-                    "min": arrays.groups[g].min_responses,
-                    "used": bool(b.group_used[i, g]),
-                    "score": round(float(value), 3),
-                    "raw": round(float(raw.group_section[i, g, k]), 3),
-                    "corrected": bool(arrays.group_standardize[g]),
+                    "code": code,
+                    "name": name,
+                    "kind": kind,
+                    "weight": weight,
+                    "score": round(score, 3) if _finite(score) else None,
+                    "raw": round(raw_score, 3) if _finite(raw_score) else None,
+                    "groups": groups,
+                    "items": items_of[i].get(k, []),
                 }
             )
-        items = [
+        out.append(
             {
-                "code": arrays.item_codes[it],
-                "name": arrays.item_names[it],
-                "weight": float(arrays.item_weight[it]),
-                "score": round(direct[(i, int(it))], 3),
-            }
-            for it in np.flatnonzero(arrays.item_section == k)
-            if (i, int(it)) in direct
-        ]
-        sections.append(
-            {
-                "code": code,
-                "name": arrays.section_names[k],
-                "kind": arrays.section_kinds[k],
-                "weight": float(arrays.section_weights[k]),
-                "score": None
-                if not np.isfinite(b.section[i, k])
-                else round(float(b.section[i, k]), 3),
-                "raw": None
-                if not np.isfinite(raw.section[i, k])
-                else round(float(raw.section[i, k]), 3),
-                "groups": groups,
-                "items": items,
+                "sections": sections,
+                "total": round(total[i], 3) if _finite(total[i]) else None,
+                "raw_total": round(raw_total[i], 3) if _finite(raw_total[i]) else None,
+                "missing_sections": missing[i],
             }
         )
-    return {
-        "sections": sections,
-        "total": None if not np.isfinite(b.total[i]) else round(float(b.total[i]), 3),
-        "raw_total": None if not np.isfinite(raw.total[i]) else round(float(raw.total[i]), 3),
-        "missing_sections": int(b.sections_missing[i]),
-    }
+    return out
 
 
 def _none(x: float) -> float | None:
@@ -480,6 +734,25 @@ def _none(x: float) -> float | None:
 
 
 Progress = Callable[[str, float], None]
+
+
+WRITE_CHUNK = 10_000
+APPRAISAL_SCORE_FIELDS = (
+    "total",
+    "raw_total",
+    "rank_department",
+    "rank_unit",
+    "band_grade",
+    "suggested_grade",
+    "grade_reason",
+    "tie",
+    "breakdown",
+    "computed_at",
+)
+
+
+def _db_time(now: datetime.datetime) -> Any:
+    return connection.ops.adapt_datetimefield_value(now)
 
 
 def recompute_cycle(cycle_id: int, *, progress: Progress | None = None) -> dict[str, Any]:
@@ -497,10 +770,11 @@ def recompute_cycle(cycle_id: int, *, progress: Progress | None = None) -> dict[
         compute_kpis(cycle, arrays, [(a, p) for a, p, _d, _e in rows])
     report("read", 0.2)
     ratings = submitted_ratings(cycle)
-    direct = kpi_scores(cycle)
+    direct = kpi_score_arrays(cycle)
     report("compute", 0.45)
     ids = np.array([r[0] for r in rows], dtype=np.int64)
     scores = _compute(cycle, arrays, ids, ratings, direct)
+    del ratings
     total = scores.breakdown.total
     departments = np.array([r[2] for r in rows], dtype=np.int64)
     _dept_keys, dept_idx = (
@@ -529,60 +803,55 @@ def recompute_cycle(cycle_id: int, *, progress: Progress | None = None) -> dict[
         else None
     )
     report("write", 0.7)
-    index_direct = {}
-    items = arrays.item_index()
-    pos = {int(a): i for i, a in enumerate(ids)}
-    for a, it, v in direct:
-        if a in pos and it in items:
-            index_direct[(pos[a], items[it])] = v / float(arrays.item_max[items[it]]) * 100.0
     now = timezone.now()
-    updates = []
-    for i, appraisal_id in enumerate(ids.tolist()):
-        band = suggested = reason = ""
-        tie = False
-        if grading is not None:
-            if refused[i]:
-                band = suggested = order[-1]
-                reason = "refused"
-            elif grading.suggested[i] != NO_GRADE:
-                band = order[grading.band[i]] if grading.band[i] != NO_GRADE else ""
-                suggested = order[grading.suggested[i]]
-                reason = grading.reason[i]
-                tie = bool(grading.tie[i])
-            else:
-                reason = grading.reason[i]
-        updates.append(
-            Appraisal(
-                pk=appraisal_id,
-                total=_none(total[i]),
-                raw_total=_none(scores.raw.total[i]),
-                rank_department=int(rank_department[i]) or None,
-                rank_unit=int(rank_unit[i]) or None,
-                band_grade=band,
-                suggested_grade=suggested,
-                grade_reason=reason,
-                tie=tie,
-                breakdown=_breakdown(arrays, scores, i, index_direct),
-                computed_at=now,
-            )
-        )
+    at = _db_time(now)
+    totals = total.tolist()
+    raw_totals = scores.raw.total.tolist()
+    rank_d = rank_department.tolist()
+    rank_u = rank_unit.tolist()
+    band_of = grading.band.tolist() if grading is not None else []
+    suggested_of = grading.suggested.tolist() if grading is not None else []
+    tie_of = grading.tie.tolist() if grading is not None else []
+    refused_of = refused.tolist()
+    id_list = ids.tolist()
+    ties = 0
     with transaction.atomic():
-        bulk_update_rows(
-            Appraisal,
-            updates,
-            [
-                "total",
-                "raw_total",
-                "rank_department",
-                "rank_unit",
-                "band_grade",
-                "suggested_grade",
-                "grade_reason",
-                "tie",
-                "breakdown",
-                "computed_at",
-            ],
-        )
+        for start in range(0, len(id_list), WRITE_CHUNK):
+            stop = min(start + WRITE_CHUNK, len(id_list))
+            explained = breakdowns(arrays, scores, start, stop)
+            updates: list[tuple[Any, ...]] = []
+            for i in range(start, stop):
+                band = suggested = reason = ""
+                tie = False
+                if grading is not None:
+                    if refused_of[i]:
+                        band = suggested = order[-1]
+                        reason = "refused"
+                    elif suggested_of[i] != NO_GRADE:
+                        band = order[band_of[i]] if band_of[i] != NO_GRADE else ""
+                        suggested = order[suggested_of[i]]
+                        reason = grading.reason[i]
+                        tie = tie_of[i]
+                    else:
+                        reason = grading.reason[i]
+                ties += tie
+                updates.append(
+                    (
+                        id_list[i],
+                        totals[i] if _finite(totals[i]) else None,
+                        raw_totals[i] if _finite(raw_totals[i]) else None,
+                        rank_d[i] or None,
+                        rank_u[i] or None,
+                        band,
+                        suggested,
+                        reason,
+                        tie,
+                        json.dumps(explained[i - start], ensure_ascii=False),
+                        at,
+                    )
+                )
+            update_rows(Appraisal, APPRAISAL_SCORE_FIELDS, updates)
+            report("write", 0.7 + 0.25 * stop / max(1, len(id_list)))
         stats = _write_rater_stats(cycle, arrays, scores)
         Cycle.objects.filter(pk=cycle.pk).update(group_stats=stats, computed_at=now)
     report("done", 1.0)
@@ -600,7 +869,7 @@ def recompute_cycle(cycle_id: int, *, progress: Progress | None = None) -> dict[
     return {
         "appraisals": int(ids.size),
         "ratings": int(scores.ratings.shape[0]),
-        "ties": int(sum(1 for u in updates if u.tie)),
+        "ties": ties,
         "violations": violations,
         "limits": []
         if grading is None
@@ -613,50 +882,53 @@ def _write_rater_stats(
 ) -> dict[str, list[float]]:
     """Replace the cycle's rater statistics; return each group's mean and spread (for the
     incremental rescoring of one ratee)."""
-    r = scores.ratings
     RaterStat.objects.filter(cycle=cycle).delete()
-    if not r.size:
+    if not scores.ratings.size:
         return {}
-    index = {int(a): i for i, a in enumerate(scores.appraisal_ids)}
-    all_groups = list(RaterGroup.values)
-    scheme_group = {g: i for i, g in enumerate(arrays.group_codes)}
-    rg = np.array([scheme_group[all_groups[int(x)]] for x in r[:, 1]], dtype=np.int64)
-    raters, rr = np.unique(r[:, 2].astype(np.int64), return_inverse=True)
-    items = arrays.item_index()
-    ri = np.array([items[int(x)] for x in r[:, 3]], dtype=np.int64)
-    values = r[:, 4] / arrays.item_max[ri] * 100.0
-    ratee = np.array([index[int(x)] for x in r[:, 0]], dtype=np.int64)
-    stats = engine.rater_statistics(values, rr.astype(np.int64), ratee, ri, rg, top_score=95.0)
+    rg, values, raters = scores.r_group, scores.r_value, scores.raters
+    stats = engine.rater_statistics(
+        values, scores.r_rater, scores.r_appraisal, scores.r_item, rg, top_score=95.0
+    )
     rows = []
     alias_counter: dict[int, int] = defaultdict(int)
-    for k in range(stats.rater.size):
-        g = int(stats.stratum[k])
-        key = int(raters[stats.rater[k]])
-        anonymous = arrays.group_anonymous[g] or key < 0
+    halo = stats.halo.tolist()
+    flag_columns = [
+        (name, flag.tolist())
+        for name, flag in (
+            ("lenient", stats.lenient),
+            ("severe", stats.severe),
+            ("central", stats.central),
+            ("halo", stats.halo_flag),
+            ("top_heavy", stats.top_heavy),
+        )
+    ]
+    for k, (g, rater, n, ratees, mean, sd, top) in enumerate(
+        zip(
+            stats.stratum.tolist(),
+            raters[stats.rater].tolist(),
+            stats.ratings.tolist(),
+            stats.ratees.tolist(),
+            stats.mean.tolist(),
+            stats.sd.tolist(),
+            stats.top_share.tolist(),
+            strict=True,
+        )
+    ):
+        anonymous = arrays.group_anonymous[g] or rater < 0
         alias_counter[g] += 1
-        flags = [
-            name
-            for name, on in (
-                ("lenient", stats.lenient[k]),
-                ("severe", stats.severe[k]),
-                ("central", stats.central[k]),
-                ("halo", stats.halo_flag[k]),
-                ("top_heavy", stats.top_heavy[k]),
-            )
-            if on
-        ]
+        flags = [name for name, on in flag_columns if on[k]]
         rows.append(
             (
                 cycle.pk,
                 arrays.group_codes[g],
-                None if anonymous else key,
+                None if anonymous else rater,
                 f"#{alias_counter[g]}" if anonymous else "",
-                int(stats.ratings[k]),
-                int(stats.ratees[k]),
-                float(stats.mean[k]),
-                float(stats.sd[k]),
-                None if not np.isfinite(stats.halo[k]) else float(stats.halo[k]),
-                float(stats.top_share[k]),
+                n,
+                ratees,
+                mean,
+                sd,
+                halo[k] if _finite(halo[k]) else None,
+                top,
                 flags,
             )
         )
@@ -690,44 +962,42 @@ def _write_rater_stats(
     return groups_stats
 
 
-def recompute_appraisals(appraisal_ids: list[int]) -> None:
+def recompute_appraisals(appraisal_ids: list[int], *, cycle: Cycle | None = None) -> None:
     """Rescore some appraisals of one cycle after submissions, with their raters' current
-    statistics: a fixed number of queries for any number of appraisals."""
+    statistics: a fixed number of queries for any number of appraisals (four when the
+    caller passes the cycle with its scheme)."""
     if not appraisal_ids:
         return
-    cycle_id = (
-        Appraisal.objects.filter(pk=appraisal_ids[0]).values_list("cycle_id", flat=True).get()
-    )
-    cycle = Cycle.objects.select_related("scheme").get(pk=cycle_id)
+    if cycle is None:
+        cycle_id = (
+            Appraisal.objects.filter(pk=appraisal_ids[0]).values_list("cycle_id", flat=True).get()
+        )
+        cycle = Cycle.objects.select_related("scheme").get(pk=cycle_id)
     arrays = scheme_arrays(cycle)
     ids = sorted(set(appraisal_ids))
     ratings = submitted_ratings(cycle, ids)
-    direct = kpi_scores(cycle, ids)
+    direct = kpi_score_arrays(cycle, ids)
     stats: dict[tuple[int, int], tuple[int, float, float]] = {}
     if ratings.size and arrays.group_standardize.any():
         stats = _rater_stats_for(cycle, arrays, ratings)
     scores = _compute(cycle, arrays, np.array(ids, dtype=np.int64), ratings, direct, stats)
-    items = arrays.item_index()
-    pos = {a: i for i, a in enumerate(ids)}
-    index_direct = {
-        (pos[a], items[it]): v / float(arrays.item_max[items[it]]) * 100.0
-        for a, it, v in direct
-        if it in items and a in pos
-    }
-    now = timezone.now()
-    bulk_update_rows(
+    at = _db_time(timezone.now())
+    explained = breakdowns(arrays, scores)
+    totals = scores.breakdown.total.tolist()
+    raw_totals = scores.raw.total.tolist()
+    update_rows(
         Appraisal,
+        ["total", "raw_total", "breakdown", "computed_at"],
         [
-            Appraisal(
-                pk=a,
-                total=_none(scores.breakdown.total[i]),
-                raw_total=_none(scores.raw.total[i]),
-                breakdown=_breakdown(arrays, scores, i, index_direct),
-                computed_at=now,
+            (
+                a,
+                totals[i] if _finite(totals[i]) else None,
+                raw_totals[i] if _finite(raw_totals[i]) else None,
+                json.dumps(explained[i], ensure_ascii=False),
+                at,
             )
             for i, a in enumerate(ids)
         ],
-        ["total", "raw_total", "breakdown", "computed_at"],
     )
 
 
@@ -735,19 +1005,31 @@ def _rater_stats_for(
     cycle: Cycle, arrays: SchemeArrays, ratings: np.ndarray
 ) -> dict[tuple[int, int], tuple[int, float, float]]:
     """(scheme group index, rater key) → (count, mean, spread) over the cycle, one query."""
-    from jixiao.appraisals.models import Rating
-
     keys = {int(k) for k in ratings[:, 2]}
     named = [k for k in keys if k > 0]
     coded = [-k for k in keys if k < 0]
-    qs = Rating.objects.filter(
-        assignment__cycle=cycle, assignment__status=AssignmentStatus.SUBMITTED
-    ).filter(Q(assignment__rater_id__in=named) | Q(assignment__code_id__in=coded))
+    where = []
+    params: list[Any] = [cycle.pk, AssignmentStatus.SUBMITTED]
+    if named:
+        where.append(f"a.rater_id IN ({', '.join(['%s'] * len(named))})")
+        params += named
+    if coded:
+        where.append(f"a.code_id IN ({', '.join(['%s'] * len(coded))})")
+        params += coded
+    if not where:
+        return {}
+    sql = (
+        f"SELECT a.{connection.ops.quote_name('group')}, a.rater_id, a.code_id, r.item_id, "
+        f"r.value FROM {Rating._meta.db_table} r JOIN {Assignment._meta.db_table} a "
+        f"ON a.id = r.assignment_id WHERE a.cycle_id = %s AND a.status = %s "
+        f"AND ({' OR '.join(where)})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
     per: dict[tuple[str, int], list[float]] = defaultdict(list)
     maxima = {int(pk): float(m) for pk, m in zip(arrays.item_ids, arrays.item_max, strict=True)}
-    for group, rater_id, code_id, item_id, value in qs.values_list(
-        "assignment__group", "assignment__rater_id", "assignment__code_id", "item_id", "value"
-    ):
+    for group, rater_id, code_id, item_id, value in found:
         key = rater_id if rater_id is not None else -code_id
         per[(group, key)].append(value / maxima.get(item_id, 100.0) * 100.0)
     scheme_group = {g: i for i, g in enumerate(arrays.group_codes)}

@@ -1,3 +1,39 @@
-from django.urls import URLPattern
+"""The performance office's appraisal pages: schemes, cycles, raters and one-time codes."""
 
-urlpatterns: list[URLPattern] = []
+from django.urls import URLPattern, path
+
+from jixiao.appraisals import views_cycles, views_schemes
+
+urlpatterns: list[URLPattern] = [
+    path("schemes/", views_schemes.scheme_list, name="scheme_list"),
+    path("schemes/new/", views_schemes.scheme_new, name="scheme_new"),
+    path("schemes/<int:pk>/", views_schemes.scheme_detail, name="scheme_detail"),
+    path("schemes/<int:pk>/edit/", views_schemes.scheme_edit, name="scheme_edit"),
+    path("cycles/", views_cycles.cycle_list, name="cycle_list"),
+    path("cycles/new/", views_cycles.cycle_new, name="cycle_new"),
+    path("cycles/<int:pk>/", views_cycles.cycle_detail, name="cycle_detail"),
+    path("cycles/<int:pk>/phase/", views_cycles.cycle_phase, name="cycle_phase"),
+    path("cycles/<int:pk>/recompute/", views_cycles.cycle_recompute, name="cycle_recompute"),
+    path("cycles/<int:pk>/populate/", views_cycles.cycle_populate, name="cycle_populate"),
+    path("cycles/<int:pk>/jobs/<int:job_id>/", views_cycles.cycle_job, name="cycle_job"),
+    path("cycles/<int:pk>/remind/", views_cycles.cycle_remind, name="cycle_remind"),
+    path("cycles/<int:pk>/assignments/", views_cycles.cycle_assignments, name="cycle_assignments"),
+    path(
+        "cycles/<int:pk>/assignments/<int:assignment_id>/cancel/",
+        views_cycles.assignment_cancel,
+        name="assignment_cancel",
+    ),
+    path(
+        "cycles/<int:pk>/appraisals/<int:appraisal_id>/raters/",
+        views_cycles.cycle_appraisal_raters,
+        name="cycle_appraisal_raters",
+    ),
+    path("cycles/<int:pk>/reassign/", views_cycles.cycle_reassign, name="cycle_reassign"),
+    path("cycles/<int:pk>/workload/", views_cycles.cycle_workload, name="cycle_workload"),
+    path("cycles/<int:pk>/codes/", views_cycles.cycle_codes, name="cycle_codes"),
+    path(
+        "cycles/<int:pk>/codes/<int:batch_id>/",
+        views_cycles.cycle_code_batch,
+        name="cycle_code_batch",
+    ),
+]

@@ -9,6 +9,7 @@ from Python's sqlite3 module.)
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,6 +28,34 @@ def bulk_update_rows(model: type[Model], objs: Sequence[Model], fields: Sequence
     pk = meta.pk
     assert pk is not None
     columns: list[Field[object, object]] = [meta.get_field(name) for name in fields]  # type: ignore[misc]
+    connection = connections[router.db_for_write(model)]
+    rows = [
+        (
+            pk.get_db_prep_value(obj.pk, connection),
+            *(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in columns),
+        )
+        for obj in objs
+    ]
+    return update_rows(model, fields, rows)
+
+
+COPY_UPDATE_MIN = 5000
+"""From this many rows PostgreSQL gets them by COPY into a temporary table, then one join."""
+
+
+def update_rows(model: type[Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
+    """Write plain rows (the primary key, then the values of `fields` in database form:
+    numbers, strings, dates, JSON as text, None) matched by primary key; return rows written.
+
+    The plain-row twin of bulk_update_rows, as insert_rows is of bulk_create: for 100,000
+    appraisals, building model instances and preparing every value costs more than the
+    UPDATE itself."""
+    if not rows or not fields:
+        return 0
+    meta = model._meta
+    pk = meta.pk
+    assert pk is not None
+    columns: list[Field[object, object]] = [meta.get_field(name) for name in fields]  # type: ignore[misc]
     using = router.db_for_write(model)
     connection = connections[using]
     quote = connection.ops.quote_name
@@ -36,13 +65,16 @@ def bulk_update_rows(model: type[Model], objs: Sequence[Model], fields: Sequence
         assert field.column is not None, f"{field} has no database column"
         return quote(field.column)
 
+    all_fields = [pk, *columns]
+    table = quote(meta.db_table)
+    if postgres and len(rows) >= COPY_UPDATE_MIN:
+        return _update_by_copy(connection, table, all_fields, column, rows)
+
     def placeholder(field: Field[object, object]) -> str:
         # PostgreSQL types VALUES columns from their first row; untyped parameters are text.
         return f"%s::{field.cast_db_type(connection)}" if postgres else "%s"
 
-    all_fields = [pk, *columns]
     row_sql = "(" + ", ".join(placeholder(f) for f in all_fields) + ")"
-    table = quote(meta.db_table)
     if postgres:
         alias = "v(" + ", ".join(column(f) for f in all_fields) + ")"
         value_of = [f"v.{column(f)}" for f in all_fields]
@@ -55,14 +87,9 @@ def bulk_update_rows(model: type[Model], objs: Sequence[Model], fields: Sequence
     batch = max(1, MAX_PARAMETERS // len(all_fields))
     written = 0
     with connection.cursor() as cursor:
-        for start in range(0, len(objs), batch):
-            chunk = objs[start : start + batch]
-            params: list[Any] = []
-            for obj in chunk:
-                params.append(pk.get_db_prep_value(obj.pk, connection))
-                params.extend(
-                    f.get_db_prep_save(getattr(obj, f.attname), connection) for f in columns
-                )
+        for start in range(0, len(rows), batch):
+            chunk = rows[start : start + batch]
+            params: list[Any] = [value for row in chunk for value in row]
             values = ", ".join([row_sql] * len(chunk))
             cursor.execute(
                 f"UPDATE {table} SET {assignments} FROM (VALUES {values}) AS {alias} "
@@ -70,6 +97,35 @@ def bulk_update_rows(model: type[Model], objs: Sequence[Model], fields: Sequence
                 params,
             )
             written += cursor.rowcount
+    return written
+
+
+def _update_by_copy(
+    connection: Any,
+    table: str,
+    all_fields: Sequence[Field[object, object]],
+    column: Any,
+    rows: Sequence[Sequence[Any]],
+) -> int:
+    temp = connection.ops.quote_name(f"jixiao_update_{uuid.uuid4().hex[:12]}")
+    names = [column(f) for f in all_fields]
+    definition = ", ".join(
+        f"{name} {f.cast_db_type(connection)}" for name, f in zip(names, all_fields, strict=True)
+    )
+    assignments = ", ".join(f"{name} = t.{name}" for name in names[1:])
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE {temp} ({definition})")
+        try:
+            with cursor.cursor.copy(f"COPY {temp} ({', '.join(names)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(
+                f"UPDATE {table} SET {assignments} FROM {temp} AS t "
+                f"WHERE {table}.{names[0]} = t.{names[0]}"
+            )
+            written = int(cursor.rowcount)
+        finally:
+            cursor.execute(f"DROP TABLE {temp}")
     return written
 
 

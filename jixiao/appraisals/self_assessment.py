@@ -1,0 +1,159 @@
+"""The appraisee's own part of a cycle: the personal summary (述职) and what stands next to it.
+
+The summary is saved as a draft as often as the person likes and submitted once, each write a
+compare-and-set on the appraisal's version; it is open while the self group may rate (the
+self-assessment and rating phases). Self-ratings go through the self group's assignment and
+rating.ratings_save like every other rating.
+
+Who reads a submitted summary: whoever may read the appraisal, and the people asked to rate
+the person in the cycle (a rater should know what the person says they achieved).
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Prefetch, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jixiao.appraisals.grid import HIDDEN_STATUSES
+from jixiao.appraisals.models import Appraisal, Assignment, RaterGroup
+from jixiao.appraisals.permissions import can_read_appraisal
+from jixiao.appraisals.rating import DEFAULT_PHASES, RATING_PHASES
+from jixiao.core import audit
+from jixiao.core.actor import Actor
+from jixiao.core.errors import DomainError, FieldError, concurrent_edit, validation_failed
+from jixiao.goals.models import Evidence, Goal, KeyResult
+from jixiao.org.access import scope_for
+
+MAX_SUMMARY = 20000
+SELF_PHASES = RATING_PHASES.get(RaterGroup.SELF, DEFAULT_PHASES)
+
+
+def own_appraisal(user: Any, cycle_id: int) -> Appraisal:
+    """The signed-in person's appraisal in the cycle, or 404."""
+    person_id = scope_for(user).person_id
+    found = (
+        Appraisal.objects.select_related("cycle", "cycle__unit", "person", "department", "post")
+        .filter(cycle_id=cycle_id, person_id=person_id)
+        .first()
+        if person_id is not None
+        else None
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def summary_is_open(appraisal: Appraisal) -> bool:
+    return appraisal.self_submitted_at is None and appraisal.cycle.phase in SELF_PHASES
+
+
+def is_rater_of(user: Any, appraisal: Appraisal) -> bool:
+    person_id = scope_for(user).person_id
+    return (
+        person_id is not None
+        and Assignment.objects.filter(appraisal_id=appraisal.pk, rater_id=person_id)
+        .exclude(status__in=HIDDEN_STATUSES)
+        .exists()
+    )
+
+
+def can_read_summary(user: Any, appraisal: Appraisal) -> bool:
+    """The summary once submitted: for the appraisal's readers and the person's raters; the
+    person reads their own draft too."""
+    if scope_for(user).person_id == appraisal.person_id:
+        return True
+    if appraisal.self_submitted_at is None:
+        return False
+    return can_read_appraisal(user, appraisal) or is_rater_of(user, appraisal)
+
+
+@transaction.atomic(durable=True)
+def appraisal_summary_save(
+    *,
+    actor: Actor,
+    user: Any,
+    appraisal_id: int,
+    expected_version: int,
+    summary: str,
+    submit: bool,
+) -> Appraisal:
+    """Save the person's summary as a draft, or submit it (then it no longer changes)."""
+    person_id = scope_for(user).person_id
+    appraisal = (
+        Appraisal.objects.select_related("cycle", "department")
+        .filter(pk=appraisal_id, person_id=person_id)
+        .first()
+        if person_id is not None
+        else None
+    )
+    if appraisal is None:
+        raise DomainError("not_found", _("Not found."), status=404)
+    if appraisal.cycle.phase not in SELF_PHASES:
+        raise DomainError(
+            "self_assessment_closed",
+            _("Self-assessment is not open in this cycle (it is %(phase)s).")
+            % {"phase": appraisal.cycle.get_phase_display()},
+            status=409,
+        )
+    if appraisal.self_submitted_at is not None:
+        raise DomainError("already_submitted", _("Your summary was already submitted."), status=409)
+    text = summary.replace("\r\n", "\n").strip()
+    errors: list[FieldError] = []
+    if len(text) > MAX_SUMMARY:
+        errors.append(
+            FieldError(
+                "summary",
+                "too_long",
+                _("At most %(n)s characters (this has %(m)s).")
+                % {"n": MAX_SUMMARY, "m": len(text)},
+            )
+        )
+    if submit and not text:
+        errors.append(
+            FieldError("summary", "required", _("Write your summary before submitting it."))
+        )
+    if errors:
+        raise validation_failed(errors)
+    now = timezone.now()
+    if not Appraisal.objects.filter(
+        pk=appraisal.pk, version=expected_version, self_submitted_at__isnull=True
+    ).update(
+        summary=text,
+        self_submitted_at=now if submit else None,
+        version=F("version") + 1,
+    ):
+        raise concurrent_edit()
+    changes: dict[str, list[Any]] = {"summary_chars": [len(appraisal.summary), len(text)]}
+    if submit:
+        changes["self_submitted_at"] = [None, now.isoformat()]
+    audit.record(
+        actor,
+        "appraisals.summary.submit" if submit else "appraisals.summary.save",
+        appraisal,
+        changes,
+        scope_path=appraisal.department.path,
+    )
+    appraisal.refresh_from_db()
+    return appraisal
+
+
+# ---------------------------------------------------------------- evidence from goals
+
+
+def goals_of_cycle(person_id: int, start: datetime.date, end: datetime.date) -> QuerySet[Goal]:
+    """The person's goals overlapping the cycle, with key results and evidence (three
+    queries), as the evidence next to the self-assessment."""
+    return (
+        Goal.objects.filter(person_id=person_id, period_start__lte=end, period_end__gte=start)
+        .prefetch_related(
+            Prefetch("key_results", queryset=KeyResult.objects.order_by("position", "id")),
+            Prefetch("evidence", queryset=Evidence.objects.order_by("-added_at", "-id")),
+        )
+        .order_by("period_start", "-weight", "id")
+    )
