@@ -43,6 +43,7 @@ EPILOG = """\
   jixiao worker
   jixiao bench org --people 100000 --json
   jixiao bench goals --people 100000
+  jixiao bench cycle --people 100000 --shape per-person
   jixiao bench engine
   jixiao engine ahp 判断矩阵.csv
   jixiao engine --help
@@ -171,9 +172,15 @@ def parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="性能基准 / benchmarks")
     bench.add_argument(
         "target",
-        choices=["org", "goals", "engine"],
+        choices=["org", "goals", "cycle", "engine"],
         help="org: 组织规模基准 / organization scale; goals: 目标规模基准 / goals at scale; "
-        "engine: 计算引擎 / the scoring engine",
+        "cycle: 考核周期基准 / an appraisal cycle at scale; engine: 计算引擎 / the scoring engine",
+    )
+    bench.add_argument(
+        "--shape",
+        choices=["org", "per-person"],
+        help="cycle: org 全组织 / the whole organization (default); per-person 逐人提交 / "
+        "forms submitted one by one",
     )
     bench.add_argument("--people", type=_positive, help="人数 / people (default 100000)")
     bench.add_argument("--json", action="store_true", help="输出 JSON / print JSON")
@@ -249,12 +256,18 @@ def plan(argv: Sequence[str]) -> Plan:
     if args.command == "seed":
         return Plan(manage=["seed_indicators", *(["--update"] if args.update else [])])
     if args.command == "bench" and args.target == "engine":
+        if args.shape is not None:
+            p.error("--shape applies to `bench cycle` only")
         options = ["--people", str(args.people)] if args.people is not None else []
         return Plan(engine=("bench", *options, *(["--json"] if args.json else [])))
     if args.command == "bench":
         cmd = ["bench", args.target]
         if args.people is not None:
             cmd += ["--people", str(args.people)]
+        if args.shape is not None:
+            if args.target != "cycle":
+                p.error("--shape applies to `bench cycle` only")
+            cmd += ["--shape", args.shape]
         if args.json:
             cmd.append("--json")
         if args.force:

@@ -25,6 +25,7 @@ from jixiao.appraisals.scoring import stale_since
 from jixiao.appraisals.selectors import (
     AssignmentFilter,
     CycleFilter,
+    anonymous_groups,
     assignments_filtered,
     cycle_counts,
     cycles_filtered,
@@ -247,23 +248,24 @@ class AssignmentOut(Schema):
     person_id: int
     person_name: str
     group: str
-    rater_id: int
-    rater_name: str
+    rater_id: int | None = Field(description="Empty in anonymous groups: nobody sees who rates.")
+    rater_name: str | None
     status: str
     nominated: bool
     version: int
 
     @classmethod
-    def of(cls, a: Assignment) -> AssignmentOut:
+    def of(cls, a: Assignment, anonymous: frozenset[str] = frozenset()) -> AssignmentOut:
         assert a.rater is not None
+        shown = a.group not in anonymous
         return cls(
             id=a.pk,
             appraisal_id=a.appraisal_id,
             person_id=a.appraisal.person_id,
             person_name=a.appraisal.person.name,
             group=a.group,
-            rater_id=a.rater.pk,
-            rater_name=a.rater.name,
+            rater_id=a.rater.pk if shown else None,
+            rater_name=a.rater.name if shown else None,
             status=a.status,
             nominated=a.nominated,
             version=a.version,
@@ -407,14 +409,15 @@ def assignment_list(
         status=filters.status,
         q=filters.q,
     )
-    return paginate(assignments_filtered(cycle, f), paging, AssignmentOut.of)
+    hidden = frozenset(anonymous_groups(cycle))
+    return paginate(assignments_filtered(cycle, f), paging, lambda a: AssignmentOut.of(a, hidden))
 
 
 def _assignment(cycle: Cycle, assignment_id: int) -> AssignmentOut:
     found = assignments_filtered(cycle, AssignmentFilter()).filter(pk=assignment_id).first()
     if found is None:
         raise DomainError("not_found", _("Not found."), status=404)
-    return AssignmentOut.of(found)
+    return AssignmentOut.of(found, frozenset(anonymous_groups(cycle)))
 
 
 @router.post(

@@ -58,7 +58,7 @@ COMMENT_SHARE = 0.25  # superiors' submitted assignments with a comment
 CODE_STAFF_MAX = 40
 CHUNK = 5000
 RATING_CHUNK = 200_000
-LENIENT, SEVERE = 1.4, -1.4  # the shift of the lenient and severe raters, in levels
+LENIENT, SEVERE = 3.0, -1.8  # in levels: the lenient give everyone the top level
 
 SUMMARIES = (
     "本年度认真履行岗位职责，按时完成各项工作任务，积极参加理论学习和业务培训，"
@@ -196,6 +196,8 @@ class Raters:
     bias: dict[int, float]
     halo: set[int]
     absent: set[int]
+    chosen: set[int] = field(default_factory=set)
+    """The lenient, severe and halo raters: they submit all their ratings."""
 
 
 def choose_raters(
@@ -204,7 +206,7 @@ def choose_raters(
     """A small random leniency for everyone; two lenient, two severe and one halo rater among
     the peers who rate at least three people (never a demo account)."""
     raters = np.unique(a.rater[a.rater > 0])
-    bias = dict(zip(raters.tolist(), rng.normal(0.0, 0.25, raters.size).tolist(), strict=True))
+    bias = dict(zip(raters.tolist(), rng.normal(0.0, 0.2, raters.size).tolist(), strict=True))
     peer_raters, counts = np.unique(a.rater[a.group == RaterGroup.PEER], return_counts=True)
     candidates = [
         int(r)
@@ -218,7 +220,7 @@ def choose_raters(
     )
     for r, shift in zip(chosen, (LENIENT, LENIENT, SEVERE, SEVERE), strict=False):
         bias[r] = shift
-    return Raters(bias, set(chosen[4:5]), absent)
+    return Raters(bias, set(chosen[4:5]), absent, set(chosen))
 
 
 def statuses(
@@ -229,13 +231,19 @@ def statuses(
     draft_share: float,
     keep_open: np.ndarray,
     absent: set[int],
+    complete: set[int] | None = None,
 ) -> np.ndarray:
     """The status of every assignment: mostly submitted, some drafts and some not started;
-    `keep_open` and the assignments of absent raters are not started."""
+    `keep_open` and the assignments of absent raters are not started, those of `complete`
+    raters (the lenient, severe and halo ones) all submitted."""
     draw = rng.random(a.ids.size)
     out = np.full(a.ids.size, AssignmentStatus.SUBMITTED, dtype="<U16")
     out[draw < open_share + draft_share] = AssignmentStatus.DRAFT
     out[draw < open_share] = AssignmentStatus.OPEN
+    if complete:
+        out[np.isin(a.rater, np.array(sorted(complete), dtype=np.int64))] = (
+            AssignmentStatus.SUBMITTED
+        )
     out[keep_open] = AssignmentStatus.OPEN
     if absent:
         out[np.isin(a.rater, np.array(sorted(absent), dtype=np.int64))] = AssignmentStatus.OPEN
@@ -271,7 +279,13 @@ def rating_rows(
         base = 3.7 + 0.6 * truth[chosen] + bias[chosen] + impression[chosen]
         if group == RaterGroup.SELF:
             base += 0.4
-        halo_level = np.clip(np.rint(base + 0.3), 1, 5)
+        # A halo rater gives each ratee one level for everything: 5, 3, 4, 5, … down the
+        # ratees from the best (so the levels differ between ratees and correlate fully).
+        halo_level = np.zeros(chosen.size)
+        for r in raters.halo:
+            mine = np.flatnonzero(a.rater[chosen] == r)
+            ranked = mine[np.argsort(-truth[chosen][mine], kind="stable")]
+            halo_level[ranked] = np.resize(np.array([5.0, 3.0, 4.0]), ranked.size)
         for item_id, item in sorted(items.items()):
             level = np.clip(np.rint(base + rng.normal(0.0, 0.55, chosen.size)), 1, 5)
             level = np.where(halo[chosen], halo_level, level).astype(np.int64)
@@ -406,7 +420,13 @@ def _rate(
         forced |= (a.group == group) & (a.rater == rater)
     raters = choose_raters(a, rng, exclude, absent)
     status = statuses(
-        a, rng, open_share=open_share, draft_share=draft_share, keep_open=forced, absent=absent
+        a,
+        rng,
+        open_share=open_share,
+        draft_share=draft_share,
+        keep_open=forced,
+        absent=absent,
+        complete=raters.chosen,
     )
     rows = rating_rows(a, status, rules, raters, rng)
     write_statuses(cycle, a, status, at)

@@ -18,6 +18,7 @@ from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from jixiao.appraisals.cycles import rater_change
 from jixiao.appraisals.models import Appraisal, Assignment, AssignmentStatus, RaterGroup
 from jixiao.appraisals.self_assessment import SELF_PHASES
 from jixiao.core import audit
@@ -162,7 +163,11 @@ def nominations_create(
         actor,
         "appraisals.nomination.create",
         appraisal,
-        {"nominated": [None, ids]},
+        (
+            {"nominated": [None, ids]}
+            if "rater" in rater_change(appraisal.cycle, RaterGroup.PEER, None, 0)
+            else {"nominated": [0, len(ids)]}
+        ),
         scope_path=appraisal.department.path,
     )
     superior_user = Person.objects.filter(pk=superior_id).values_list("user_id", flat=True).first()
@@ -230,7 +235,10 @@ def nomination_decide(
         actor,
         "appraisals.nomination.approve" if approve else "appraisals.nomination.decline",
         found.appraisal,
-        {"rater": [None, found.rater_id], "status": [AssignmentStatus.PENDING, status]},
+        {
+            **rater_change(found.cycle, found.group, None, found.rater_id),
+            "status": [AssignmentStatus.PENDING, status],
+        },
         scope_path=found.appraisal.department.path,
     )
     person_user = found.appraisal.person.user_id

@@ -287,11 +287,23 @@ class AssignmentFilter:
     q: str = ""
 
 
+def anonymous_groups(cycle: Cycle) -> set[str]:
+    """The rater groups of the cycle's scheme whose raters nobody may see."""
+    return set(cycle.scheme.groups.filter(anonymous=True).values_list("group", flat=True))
+
+
 def assignments_filtered(cycle: Cycle, f: AssignmentFilter) -> QuerySet[Assignment]:
-    """Named raters' assignments of the cycle (codes are counted elsewhere, never listed)."""
+    """Named raters' assignments of the cycle (codes are counted elsewhere, never listed).
+
+    Rows of anonymous groups are listed for their status, with the rater masked by the pages
+    and the API (see `rater_shown`); a search or filter by rater leaves them out entirely, so
+    nobody can find out whom an anonymous rater rates.
+    """
     qs = Assignment.objects.filter(cycle=cycle, rater__isnull=False).select_related(
         "rater", "rater__department", "appraisal__person", "appraisal__department"
     )
+    if f.rater_id is not None or f.q.strip():
+        qs = qs.exclude(group__in=anonymous_groups(cycle))
     if f.appraisal_id is not None:
         qs = qs.filter(appraisal_id=f.appraisal_id)
     if f.rater_id is not None:
@@ -314,6 +326,23 @@ def assignments_filtered(cycle: Cycle, f: AssignmentFilter) -> QuerySet[Assignme
             | Q(rater__employee_no__icontains=term)
         )
     return qs.order_by("appraisal__department__path", "appraisal__person__employee_no", "group")
+
+
+def rater_shown(assignment: Assignment, anonymous: set[str]) -> bool:
+    return assignment.group not in anonymous
+
+
+def anonymous_counts_of_rater(cycle: Cycle, rater_id: int) -> dict[str, dict[str, int]]:
+    """group → status → count of a rater's assignments in anonymous groups (no ratees)."""
+    out: dict[str, dict[str, int]] = {}
+    for group, status, n in (
+        Assignment.objects.filter(cycle=cycle, rater_id=rater_id, group__in=anonymous_groups(cycle))
+        .values_list("group", "status")
+        .annotate(n=Count("id"))
+        .values_list("group", "status", "n")
+    ):
+        out.setdefault(group, {})[status] = n
+    return out
 
 
 def code_assignment_counts(cycle: Cycle, appraisal_id: int | None = None) -> dict[str, int]:

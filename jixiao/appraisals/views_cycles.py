@@ -52,6 +52,8 @@ from jixiao.appraisals.scoring import stale_since
 from jixiao.appraisals.selectors import (
     AssignmentFilter,
     CycleFilter,
+    anonymous_counts_of_rater,
+    anonymous_groups,
     assignments_filtered,
     code_assignment_counts,
     code_batches,
@@ -340,7 +342,7 @@ def _code_count_rows(cycle: Cycle, appraisal_id: int | None = None) -> list[tupl
 
 
 def _anonymous_groups(cycle: Cycle) -> set[str]:
-    return set(cycle.scheme.groups.filter(anonymous=True).values_list("group", flat=True))
+    return anonymous_groups(cycle)
 
 
 @login_required
@@ -372,6 +374,7 @@ def cycle_assignments(request: HttpRequest, pk: int) -> HttpResponse:
             "rater": rater,
             "appraisal": appraisal,
             "anonymous_groups": _anonymous_groups(cycle),
+            "anonymous_of_rater": anonymous_counts_of_rater(cycle, rater.pk) if rater else {},
             "code_counts": _code_count_rows(cycle),
             "can_manage": can_manage_cycle(request.user, cycle)
             and cycle.phase not in (CyclePhase.RESULTS, CyclePhase.CLOSED),

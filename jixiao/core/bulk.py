@@ -166,3 +166,18 @@ def insert_rows(model: type[Model], fields: Sequence[str], rows: Sequence[Sequen
                 [value for row in chunk for value in row],
             )
     return len(rows)
+
+
+def not_null_defaults(model: type[Model], given: Sequence[str]) -> tuple[list[str], list[Any]]:
+    """The fields that insert_rows must fill although the caller does not give them (not
+    null, not the primary key) and their defaults in database form, so a field added to the
+    model later does not break a bulk insert."""
+    connection = connections[router.db_for_write(model)]
+    names: list[str] = []
+    values: list[Any] = []
+    for f in model._meta.concrete_fields:
+        if f.primary_key or f.null or f.name in given or f.attname in given:
+            continue
+        names.append(f.name)
+        values.append(f.get_db_prep_save(f.get_default(), connection))
+    return names, values

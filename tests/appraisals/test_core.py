@@ -43,7 +43,9 @@ def all_ratings(cycle: Cycle, group: str, level: int) -> list[rating.RatingInput
 @pytest.mark.parametrize("preset", ["civil_servant", "institution", "company"])
 def test_every_preset_makes_a_valid_scheme(org, preset):
     perfadmin = org.users["perfadmin"]
-    scheme = schemes.scheme_from_preset(actor=actor(perfadmin), user=perfadmin, preset=preset, code=preset[:8])
+    scheme = schemes.scheme_from_preset(
+        actor=actor(perfadmin), user=perfadmin, preset=preset, code=preset[:8]
+    )
     assert scheme.sections.exists() and scheme.groups.exists()
     assert abs(sum(s.weight for s in scheme.sections.all()) - Decimal(100)) < Decimal("0.01")
     assert scheme.quota_rules
@@ -51,7 +53,9 @@ def test_every_preset_makes_a_valid_scheme(org, preset):
 
 def test_only_administrators_make_schemes(org):
     with pytest.raises(DomainError) as err:
-        schemes.scheme_from_preset(actor=actor(org.users["head"]), user=org.users["head"], preset="company", code="X")
+        schemes.scheme_from_preset(
+            actor=actor(org.users["head"]), user=org.users["head"], preset="company", code="X"
+        )
     assert err.value.status == 403
 
 
@@ -74,7 +78,11 @@ def test_editing_a_scheme_used_by_a_cycle_makes_a_new_version(org, cycle):
     data = schemes.SchemeData.of(cycle.scheme)
     data.grades[0]["min_score"] = 92
     newer = schemes.scheme_update(
-        actor=actor(perfadmin), user=perfadmin, scheme_id=cycle.scheme_id, expected_version=cycle.scheme.version, data=data
+        actor=actor(perfadmin),
+        user=perfadmin,
+        scheme_id=cycle.scheme_id,
+        expected_version=cycle.scheme.version,
+        data=data,
     )
     assert newer.pk != cycle.scheme_id and newer.revision == 2
     cycle.refresh_from_db()
@@ -111,19 +119,28 @@ def test_peers_are_chosen_reproducibly_and_everyone_rates_as_many_as_rate_them()
 
 def test_eligibility_is_applied_with_its_reason(org, scheme):
     Person.objects.filter(pk=org.peer.pk).update(hire_date=datetime.date(2026, 10, 8))
-    PersonStatusChange.objects.create(person=org.outsider, status="suspended", start_date=datetime.date(2026, 11, 1))
+    PersonStatusChange.objects.create(
+        person=org.outsider, status="suspended", start_date=datetime.date(2026, 11, 1)
+    )
     perfadmin = org.users["perfadmin"]
     cycle = cycles.cycle_create(
         actor=actor(perfadmin),
         user=perfadmin,
         data=cycles.CycleData(
-            name="年度", kind="annual", unit_id=org.unit.pk, scheme_id=scheme.pk,
-            start=datetime.date(2026, 1, 1), end=datetime.date(2026, 12, 31),
+            name="年度",
+            kind="annual",
+            unit_id=org.unit.pk,
+            scheme_id=scheme.pk,
+            start=datetime.date(2026, 1, 1),
+            end=datetime.date(2026, 12, 31),
             population=cycles.Population(department_ids=[org.unit.pk]),
         ),
     )
     by = {a.person_id: a for a in Appraisal.objects.filter(cycle=cycle)}
-    assert by[org.peer.pk].eligibility == Eligibility.COMMENT_ONLY and "2026-10-08" in by[org.peer.pk].eligibility_reason
+    assert (
+        by[org.peer.pk].eligibility == Eligibility.COMMENT_ONLY
+        and "2026-10-08" in by[org.peer.pk].eligibility_reason
+    )
     assert by[org.outsider.pk].eligibility == Eligibility.DEFERRED
     assert by[org.employee.pk].eligibility == Eligibility.GRADED
 
@@ -131,10 +148,15 @@ def test_eligibility_is_applied_with_its_reason(org, scheme):
 def test_a_head_cannot_create_a_cycle(org, scheme):
     with pytest.raises(DomainError) as err:
         cycles.cycle_create(
-            actor=actor(org.users["head"]), user=org.users["head"],
+            actor=actor(org.users["head"]),
+            user=org.users["head"],
             data=cycles.CycleData(
-                name="x", kind="annual", unit_id=org.unit.pk, scheme_id=scheme.pk,
-                start=datetime.date(2026, 1, 1), end=datetime.date(2026, 12, 31),
+                name="x",
+                kind="annual",
+                unit_id=org.unit.pk,
+                scheme_id=scheme.pk,
+                start=datetime.date(2026, 1, 1),
+                end=datetime.date(2026, 12, 31),
                 population=cycles.Population(department_ids=[org.unit.pk]),
             ),
         )
@@ -143,19 +165,39 @@ def test_a_head_cannot_create_a_cycle(org, scheme):
 
 def test_phases_move_forwards_or_back_one(org, cycle):
     perfadmin = org.users["perfadmin"]
-    moved = cycles.cycle_set_phase(actor=actor(perfadmin), user=perfadmin, cycle_id=cycle.pk, expected_version=cycle.version, phase="results")
+    moved = cycles.cycle_set_phase(
+        actor=actor(perfadmin),
+        user=perfadmin,
+        cycle_id=cycle.pk,
+        expected_version=cycle.version,
+        phase="results",
+    )
     assert moved.phase == "results"
     with pytest.raises(DomainError):
-        cycles.cycle_set_phase(actor=actor(perfadmin), user=perfadmin, cycle_id=cycle.pk, expected_version=moved.version, phase="self_assessment")
+        cycles.cycle_set_phase(
+            actor=actor(perfadmin),
+            user=perfadmin,
+            cycle_id=cycle.pk,
+            expected_version=moved.version,
+            phase="self_assessment",
+        )
     with pytest.raises(DomainError):
-        cycles.cycle_set_phase(actor=actor(perfadmin), user=perfadmin, cycle_id=cycle.pk, expected_version=cycle.version, phase="closed")
+        cycles.cycle_set_phase(
+            actor=actor(perfadmin),
+            user=perfadmin,
+            cycle_id=cycle.pk,
+            expected_version=cycle.version,
+            phase="closed",
+        )
 
 
 # ---------------------------------------------------------------- rating
 
 
 def _assignment(cycle, appraisee, group, rater) -> Assignment:
-    return Assignment.objects.get(cycle=cycle, appraisal__person=appraisee, group=group, rater=rater)
+    return Assignment.objects.get(
+        cycle=cycle, appraisal__person=appraisee, group=group, rater=rater
+    )
 
 
 def test_a_rater_rates_only_their_own_assignments_and_only_once(org, cycle):
@@ -164,32 +206,46 @@ def test_a_rater_rates_only_their_own_assignments_and_only_once(org, cycle):
     employee = org.users["employee"]
     with pytest.raises(DomainError) as err:
         rating.ratings_save(
-            actor=actor(employee), user=employee,
-            entries=[rating.AssignmentInput(other.pk, other.version, all_ratings(cycle, "peer", 4))], submit=False,
+            actor=actor(employee),
+            user=employee,
+            entries=[
+                rating.AssignmentInput(other.pk, other.version, all_ratings(cycle, "peer", 4))
+            ],
+            submit=False,
         )
     assert err.value.status == 404
     rating.ratings_save(
-        actor=actor(employee), user=employee,
-        entries=[rating.AssignmentInput(mine.pk, mine.version, all_ratings(cycle, "peer", 4)[:1])], submit=False,
+        actor=actor(employee),
+        user=employee,
+        entries=[rating.AssignmentInput(mine.pk, mine.version, all_ratings(cycle, "peer", 4)[:1])],
+        submit=False,
     )
     mine.refresh_from_db()
     assert mine.status == AssignmentStatus.DRAFT
     with pytest.raises(DomainError) as err:
         rating.ratings_save(
-            actor=actor(employee), user=employee,
-            entries=[rating.AssignmentInput(mine.pk, mine.version, all_ratings(cycle, "peer", 4)[:1])], submit=True,
+            actor=actor(employee),
+            user=employee,
+            entries=[
+                rating.AssignmentInput(mine.pk, mine.version, all_ratings(cycle, "peer", 4)[:1])
+            ],
+            submit=True,
         )
     assert err.value.all_errors()[0].code == "incomplete"
     rating.ratings_save(
-        actor=actor(employee), user=employee,
-        entries=[rating.AssignmentInput(mine.pk, mine.version, all_ratings(cycle, "peer", 4))], submit=True,
+        actor=actor(employee),
+        user=employee,
+        entries=[rating.AssignmentInput(mine.pk, mine.version, all_ratings(cycle, "peer", 4))],
+        submit=True,
     )
     mine.refresh_from_db()
     assert mine.status == AssignmentStatus.SUBMITTED and mine.ratings.count() == 5
     with pytest.raises(DomainError) as err:
         rating.ratings_save(
-            actor=actor(employee), user=employee,
-            entries=[rating.AssignmentInput(mine.pk, mine.version, all_ratings(cycle, "peer", 5))], submit=True,
+            actor=actor(employee),
+            user=employee,
+            entries=[rating.AssignmentInput(mine.pk, mine.version, all_ratings(cycle, "peer", 5))],
+            submit=True,
         )
     assert err.value.code == "already_submitted"
 
@@ -199,8 +255,12 @@ def test_nobody_rates_when_rating_is_closed(org, cycle):
     mine = _assignment(cycle, org.employee, "superior", org.head)
     with pytest.raises(DomainError) as err:
         rating.ratings_save(
-            actor=actor(org.users["head"]), user=org.users["head"],
-            entries=[rating.AssignmentInput(mine.pk, mine.version, all_ratings(cycle, "superior", 4))], submit=True,
+            actor=actor(org.users["head"]),
+            user=org.users["head"],
+            entries=[
+                rating.AssignmentInput(mine.pk, mine.version, all_ratings(cycle, "superior", 4))
+            ],
+            submit=True,
         )
     assert err.value.code == "rating_closed"
 
@@ -208,9 +268,21 @@ def test_nobody_rates_when_rating_is_closed(org, cycle):
 def test_a_stale_form_cannot_overwrite_a_newer_draft(org, cycle):
     mine = _assignment(cycle, org.employee, "superior", org.head)
     head = org.users["head"]
-    rating.ratings_save(actor=actor(head), user=head, entries=[rating.AssignmentInput(mine.pk, mine.version, all_ratings(cycle, "superior", 3))], submit=False)
+    rating.ratings_save(
+        actor=actor(head),
+        user=head,
+        entries=[rating.AssignmentInput(mine.pk, mine.version, all_ratings(cycle, "superior", 3))],
+        submit=False,
+    )
     with pytest.raises(DomainError) as err:
-        rating.ratings_save(actor=actor(head), user=head, entries=[rating.AssignmentInput(mine.pk, mine.version, all_ratings(cycle, "superior", 5))], submit=False)
+        rating.ratings_save(
+            actor=actor(head),
+            user=head,
+            entries=[
+                rating.AssignmentInput(mine.pk, mine.version, all_ratings(cycle, "superior", 5))
+            ],
+            submit=False,
+        )
     assert err.value.code == "concurrent_edit"
 
 
@@ -218,17 +290,27 @@ def test_anonymous_ratings_leave_no_trace_of_who_rated_whom(org, cycle):
     mine = _assignment(cycle, org.peer, "peer", org.employee)
     employee = org.users["employee"]
     rating.ratings_save(
-        actor=actor(employee), user=employee,
-        entries=[rating.AssignmentInput(mine.pk, mine.version, all_ratings(cycle, "peer", 5))], submit=True,
+        actor=actor(employee),
+        user=employee,
+        entries=[rating.AssignmentInput(mine.pk, mine.version, all_ratings(cycle, "peer", 5))],
+        submit=True,
     )
     record = AuditRecord.objects.get(action="appraisals.rating.submit")
-    assert record.object_type == "appraisals.cycle" and record.changes == {"anonymous_ratings": [0, 1]}
+    assert record.object_type == "appraisals.cycle" and record.changes == {
+        "anonymous_ratings": [0, 1]
+    }
     superior = _assignment(cycle, org.peer, "superior", org.head)
     rating.ratings_save(
-        actor=actor(org.users["head"]), user=org.users["head"],
-        entries=[rating.AssignmentInput(superior.pk, superior.version, all_ratings(cycle, "superior", 4))], submit=True,
+        actor=actor(org.users["head"]),
+        user=org.users["head"],
+        entries=[
+            rating.AssignmentInput(superior.pk, superior.version, all_ratings(cycle, "superior", 4))
+        ],
+        submit=True,
     )
-    named = AuditRecord.objects.filter(action="appraisals.rating.submit", object_type="appraisals.appraisal").get()
+    named = AuditRecord.objects.filter(
+        action="appraisals.rating.submit", object_type="appraisals.appraisal"
+    ).get()
     assert named.changes["group"] == [None, "superior"]
 
 
@@ -237,9 +319,17 @@ def test_anonymous_ratings_leave_no_trace_of_who_rated_whom(org, cycle):
 
 def test_one_time_codes_rate_once_without_an_account(org, cycle):
     perfadmin = org.users["perfadmin"]
-    made = codes.code_batch_create(actor=actor(perfadmin), user=perfadmin, cycle_id=cycle.pk, department_id=org.secretariat.pk, size=3)
+    made = codes.code_batch_create(
+        actor=actor(perfadmin),
+        user=perfadmin,
+        cycle_id=cycle.pk,
+        department_id=org.secretariat.pk,
+        size=3,
+    )
     assert len(made.codes) == 3 and len(set(made.codes)) == 3
-    assert not any(c in str(AuditRecord.objects.values_list("changes", flat=True)) for c in made.codes)
+    assert not any(
+        c in str(AuditRecord.objects.values_list("changes", flat=True)) for c in made.codes
+    )
     found = codes.code_open(code=made.codes[0].lower())
     ratees = codes.code_ratees(found)
     assert {a.person.name for a in ratees} == {"李文", "赵敏"}
@@ -258,7 +348,13 @@ def test_one_time_codes_rate_once_without_an_account(org, cycle):
 
 def test_only_the_cycle_office_makes_codes(org, cycle):
     with pytest.raises(DomainError) as err:
-        codes.code_batch_create(actor=actor(org.users["head"]), user=org.users["head"], cycle_id=cycle.pk, department_id=org.secretariat.pk, size=3)
+        codes.code_batch_create(
+            actor=actor(org.users["head"]),
+            user=org.users["head"],
+            cycle_id=cycle.pk,
+            department_id=org.secretariat.pk,
+            size=3,
+        )
     assert err.value.status == 403
 
 
@@ -267,7 +363,12 @@ def test_only_the_cycle_office_makes_codes(org, cycle):
 
 def _rate(cycle, appraisee, group, rater_person, user, level):
     a = _assignment(cycle, appraisee, group, rater_person)
-    rating.ratings_save(actor=actor(user), user=user, entries=[rating.AssignmentInput(a.pk, a.version, all_ratings(cycle, group, level))], submit=True)
+    rating.ratings_save(
+        actor=actor(user),
+        user=user,
+        entries=[rating.AssignmentInput(a.pk, a.version, all_ratings(cycle, group, level))],
+        submit=True,
+    )
 
 
 def test_scores_ranks_grades_and_the_explanation(org, cycle):
@@ -297,12 +398,20 @@ def test_the_top_grade_is_capped(org, scheme):
     from tests import factories as f
 
     perfadmin = org.users["perfadmin"]
-    people = [f.make_person(f"员工{i}", org.service, superior=org.outsider, employee_no=f"Q{i:03d}") for i in range(9)]
+    people = [
+        f.make_person(f"员工{i}", org.service, superior=org.outsider, employee_no=f"Q{i:03d}")
+        for i in range(9)
+    ]
     cycle = cycles.cycle_create(
-        actor=actor(perfadmin), user=perfadmin,
+        actor=actor(perfadmin),
+        user=perfadmin,
         data=cycles.CycleData(
-            name="服务科", kind="annual", unit_id=org.unit.pk, scheme_id=scheme.pk,
-            start=datetime.date(2026, 1, 1), end=datetime.date(2026, 12, 31),
+            name="服务科",
+            kind="annual",
+            unit_id=org.unit.pk,
+            scheme_id=scheme.pk,
+            start=datetime.date(2026, 1, 1),
+            end=datetime.date(2026, 12, 31),
             population=cycles.Population(department_ids=[org.service.pk]),
         ),
     )
@@ -332,7 +441,9 @@ def test_outsider_sees_no_assignment_of_others(org, cycle):
     a = _assignment(cycle, org.employee, "superior", org.head)
     with pytest.raises(DomainError) as err:
         rating.ratings_save(
-            actor=actor(org.users["outsider"]), user=org.users["outsider"],
-            entries=[rating.AssignmentInput(a.pk, a.version, [])], submit=False,
+            actor=actor(org.users["outsider"]),
+            user=org.users["outsider"],
+            entries=[rating.AssignmentInput(a.pk, a.version, [])],
+            submit=False,
         )
     assert err.value.status == 404

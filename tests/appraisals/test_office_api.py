@@ -145,7 +145,9 @@ def test_assignments_list_add_and_cancel(org, cycle, client_for):
     for persona in PERSONAS:
         assert client_for(persona).get(url).status_code == expected(persona, 200, write=False)
     body = client_for("perfadmin").get(f"{url}?rater_id={org.head.pk}&page_size=500").json()
-    assert body["count"] == Assignment.objects.filter(cycle=cycle, rater=org.head).count()
+    anonymous = set(cycle.scheme.groups.filter(anonymous=True).values_list("group", flat=True))
+    named = Assignment.objects.filter(cycle=cycle, rater=org.head).exclude(group__in=anonymous)
+    assert body["count"] == named.count()  # a rater's anonymous assignments are never listed
     assert {"status", "group", "rater_id", "version"} <= set(body["items"][0])
     assert "value" not in json.dumps(body) and "ratings" not in body["items"][0]
     employee = Appraisal.objects.get(cycle=cycle, person=org.employee)
@@ -156,7 +158,11 @@ def test_assignments_list_add_and_cancel(org, cycle, client_for):
     response = post(client_for("perfadmin"), url, add)
     assert response.status_code == 201
     made = response.json()
-    assert made["rater_id"] == org.outsider.pk and made["status"] == "open"
+    # peers are anonymous: the API never says who they are, even to the office that added one
+    assert made["rater_id"] is None and made["status"] == "open"
+    assert Assignment.objects.get(pk=made["id"]).rater_id == org.outsider.pk
+    added = AuditRecord.objects.get(action="appraisals.assignment.add")
+    assert "rater" not in added.changes
     assert post(client_for("perfadmin"), url, add).status_code == 409
     cancel = f"{url}/{made['id']}/cancel"
     for persona in PERSONAS[:-2]:
@@ -194,7 +200,9 @@ def test_code_assignments_are_never_listed(org, cycle, client_for, path):
     )
     body = client_for("sysadmin").get(path.format(id=cycle.pk) + "?page_size=500").json()
     if "items" in body:
-        assert all(item["rater_id"] for item in body["items"])
+        anonymous = set(cycle.scheme.groups.filter(anonymous=True).values_list("group", flat=True))
+        assert all(item["rater_id"] or item["group"] in anonymous for item in body["items"])
+        assert not any(item["rater_id"] for item in body["items"] if item["group"] in anonymous)
         assert (
             len(body["items"])
             == Assignment.objects.filter(cycle=cycle, rater__isnull=False).count()

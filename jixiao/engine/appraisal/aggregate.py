@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from jixiao.engine.appraisal.keys import group_keys
+
 Floats = NDArray[np.float64]
 Ints = NDArray[np.int64]
 Bools = NDArray[np.bool_]
@@ -83,6 +85,41 @@ def aggregate_scores(
 ) -> ScoreBreakdown:
     """Section scores and totals of every appraisal from its ratings (r_*) and its direct item
     scores (d_*). Indexes are small integers into the appraisals, groups, items and sections."""
+    return aggregate_scores_many(
+        appraisals=appraisals,
+        groups=groups,
+        sections=sections,
+        item_section=item_section,
+        item_weight=item_weight,
+        r_appraisal=r_appraisal,
+        r_group=r_group,
+        r_item=r_item,
+        r_rater=r_rater,
+        r_values=[r_value],
+        d_appraisal=d_appraisal,
+        d_item=d_item,
+        d_value=d_value,
+    )[0]
+
+
+def aggregate_scores_many(
+    *,
+    appraisals: int,
+    groups: Sequence[GroupSpec],
+    sections: Sequence[SectionSpec],
+    item_section: Ints,
+    item_weight: Floats,
+    r_appraisal: Ints,
+    r_group: Ints,
+    r_item: Ints,
+    r_rater: Ints,
+    r_values: Sequence[Floats],
+    d_appraisal: Ints,
+    d_item: Ints,
+    d_value: Floats,
+) -> list[ScoreBreakdown]:
+    """aggregate_scores for several value arrays of the same ratings (e.g. corrected and
+    raw): the grouping, respondents and direct sections are worked out once."""
     a_n, g_n, s_n = appraisals, len(groups), len(sections)
     item_section = np.asarray(item_section, dtype=np.int64)
     item_weight = np.asarray(item_weight, dtype=np.float64)
@@ -91,18 +128,13 @@ def aggregate_scores(
     rg = np.asarray(r_group, dtype=np.int64)
     ri = np.asarray(r_item, dtype=np.int64)
     rr = np.asarray(r_rater, dtype=np.int64)
-    rv = np.asarray(r_value, dtype=np.float64)
 
-    # 1. item mean per (appraisal, group, item)
+    # 1. the (appraisal, group, item) of each rating
     agi_key = (ra * g_n + rg) * i_n + ri
-    keys, inverse = np.unique(agi_key, return_inverse=True)
-    item_mean = _weighted_mean(inverse, rv, np.ones_like(rv), keys.size)
+    keys, inverse = group_keys(agi_key, a_n * g_n * i_n)
     k_item = keys % i_n
     k_ag = keys // i_n
-    # 2. section score per (appraisal, group, section)
     ags_key = k_ag * s_n + item_section[k_item]
-    group_section = _weighted_mean(ags_key, item_mean, item_weight[k_item], a_n * g_n * s_n)
-    group_section = group_section.reshape(a_n, g_n, s_n)
     # 3. respondents and which groups count
     triples = np.unique((ra * g_n + rg) * (int(rr.max()) + 1 if rr.size else 1) + rr)
     ag_of_triple = triples // (int(rr.max()) + 1 if rr.size else 1)
@@ -110,14 +142,6 @@ def aggregate_scores(
     g_weight = np.array([max(g.weight, 0.0) for g in groups], dtype=np.float64)
     g_min = np.array([max(g.min_responses, 1) for g in groups], dtype=np.int64)
     group_used = (respondents >= g_min[None, :]) & (g_weight[None, :] > 0)
-    usable = group_used[:, :, None] & np.isfinite(group_section)
-    w = np.where(usable, g_weight[None, :, None], 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rated = np.where(
-            w.sum(axis=1) > 0,
-            np.nansum(np.where(usable, group_section, 0.0) * w, axis=1) / w.sum(axis=1),
-            np.nan,
-        )
     # 4. direct sections
     da = np.asarray(d_appraisal, dtype=np.int64)
     di = np.asarray(d_item, dtype=np.int64)
@@ -125,23 +149,42 @@ def aggregate_scores(
     direct = _weighted_mean(da * s_n + item_section[di], dv, item_weight[di], a_n * s_n).reshape(
         a_n, s_n
     )
-    section = np.where(np.isfinite(direct), direct, rated)
-    # 5. total over the sections with a score
     s_weight = np.array([max(s.weight, 0.0) for s in sections], dtype=np.float64)
-    has = np.isfinite(section) & (s_weight[None, :] > 0)
-    sw = np.where(has, s_weight[None, :], 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        total = np.where(
-            sw.sum(axis=1) > 0,
-            (np.where(has, section, 0.0) * sw).sum(axis=1) / sw.sum(axis=1),
-            np.nan,
+    out: list[ScoreBreakdown] = []
+    for r_value in r_values:
+        rv = np.asarray(r_value, dtype=np.float64)
+        # 1. item mean per (appraisal, group, item)
+        item_mean = _weighted_mean(inverse, rv, np.ones_like(rv), keys.size)
+        # 2. section score per (appraisal, group, section)
+        group_section = _weighted_mean(ags_key, item_mean, item_weight[k_item], a_n * g_n * s_n)
+        group_section = group_section.reshape(a_n, g_n, s_n)
+        usable = group_used[:, :, None] & np.isfinite(group_section)
+        w = np.where(usable, g_weight[None, :, None], 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rated = np.where(
+                w.sum(axis=1) > 0,
+                np.nansum(np.where(usable, group_section, 0.0) * w, axis=1) / w.sum(axis=1),
+                np.nan,
+            )
+        section = np.where(np.isfinite(direct), direct, rated)
+        # 5. total over the sections with a score
+        has = np.isfinite(section) & (s_weight[None, :] > 0)
+        sw = np.where(has, s_weight[None, :], 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            total = np.where(
+                sw.sum(axis=1) > 0,
+                (np.where(has, section, 0.0) * sw).sum(axis=1) / sw.sum(axis=1),
+                np.nan,
+            )
+        missing = ((s_weight[None, :] > 0) & ~np.isfinite(section)).sum(axis=1).astype(np.int64)
+        out.append(
+            ScoreBreakdown(
+                group_section=group_section,
+                respondents=respondents.astype(np.int64),
+                group_used=group_used,
+                section=section,
+                total=total,
+                sections_missing=missing,
+            )
         )
-    missing = ((s_weight[None, :] > 0) & ~np.isfinite(section)).sum(axis=1).astype(np.int64)
-    return ScoreBreakdown(
-        group_section=group_section,
-        respondents=respondents.astype(np.int64),
-        group_used=group_used,
-        section=section,
-        total=total,
-        sections_missing=missing,
-    )
+    return out

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from jixiao.engine.appraisal.keys import group_keys
+
 Floats = NDArray[np.float64]
 Ints = NDArray[np.int64]
 Bools = NDArray[np.bool_]
@@ -83,7 +85,7 @@ def rater_statistics(
         b = np.zeros(0, dtype=bool)
         return RaterStats(z, z, z, z, f, f, f, f, b, b, b, b, b)
     r_n = int(r.max()) + 1
-    keys, pair = np.unique(g * r_n + r, return_inverse=True)
+    keys, pair = group_keys(g * r_n + r, (int(g.max()) + 1) * r_n)
     p_n = keys.size
     n = np.bincount(pair, minlength=p_n)
     s = np.bincount(pair, weights=x, minlength=p_n)
@@ -91,13 +93,13 @@ def rater_statistics(
     mean = s / n
     sd = np.sqrt(np.clip(ss / n - mean * mean, 0.0, None))
     top = np.bincount(pair, weights=(x >= top_score - 1e-9).astype(np.float64), minlength=p_n) / n
-    ratee_pairs = np.unique(pair * (int(e.max()) + 1) + e)
-    ratees = np.bincount(ratee_pairs // (int(e.max()) + 1), minlength=p_n)
+    rows, row = np.unique(pair * (int(e.max()) + 1) + e, return_inverse=True)
+    row = row.reshape(-1)
+    ratees = np.bincount(rows // (int(e.max()) + 1), minlength=p_n)
 
     # Halo: one row per (rater pair, ratee), one column per item, then the mean correlation
     # over item pairs, each computed across the ratees in one vectorized pass.
     items = np.unique(it)
-    rows, row = np.unique(pair * (int(e.max()) + 1) + e, return_inverse=True)
     grid = np.full((rows.size, items.size), np.nan)
     grid[row, np.searchsorted(items, it)] = x
     row_pair = rows // (int(e.max()) + 1)

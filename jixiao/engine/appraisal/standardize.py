@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from jixiao.engine.appraisal.keys import group_keys
+
 Floats = NDArray[np.float64]
 Ints = NDArray[np.int64]
 Bools = NDArray[np.bool_]
@@ -66,7 +68,8 @@ def standardize_by_rater(
         return Standardized(empty, empty, empty, np.zeros(0, dtype=np.int64), empty)
     strata = int(g.max()) + 1
     _n_g, mu, sigma = _group_stats(g, x, strata)
-    pair_keys, pair = np.unique(g * (int(r.max()) + 1) + r, return_inverse=True)
+    r_n = int(r.max()) + 1
+    pair_keys, pair = group_keys(g * r_n + r, strata * r_n)
     n_p, m_p, s_p = _group_stats(pair, x, pair_keys.size)
     m = m_p[pair]
     s = s_p[pair]

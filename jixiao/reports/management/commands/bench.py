@@ -1,5 +1,5 @@
-"""manage.py bench org|goals: figures for the organization and its goals at scale (never
-asserts timings)."""
+"""manage.py bench org|goals|cycle: figures for the organization, its goals and an appraisal
+cycle at scale (never asserts timings)."""
 
 from __future__ import annotations
 
@@ -8,21 +8,30 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from jixiao.reports import bench_goals, bench_org
+from jixiao.reports import bench_cycle, bench_goals, bench_org
 
 
 class Command(BaseCommand):
     help = (
         "性能基准 / benchmarks. `bench org` builds a large organization and times pages and "
         "imports; `bench goals` adds 500,000 goals and times the goal pages, the roll-up and "
-        "a bulk assignment."
+        "a bulk assignment; `bench cycle` times an appraisal cycle (--shape org or per-person)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("target", choices=["org", "goals"])
+        parser.add_argument("target", choices=["org", "goals", "cycle"])
         parser.add_argument("--people", type=int, default=bench_org.DEFAULT_PEOPLE)
         parser.add_argument("--runs", type=int, default=bench_org.RUNS, help="runs per page")
         parser.add_argument("--json", action="store_true", help="print a JSON object of seconds")
+        parser.add_argument(
+            "--shape", choices=bench_cycle.SHAPES, default="org", help="bench cycle: the workload"
+        )
+        parser.add_argument(
+            "--sample",
+            type=int,
+            default=bench_cycle.PER_PERSON_SAMPLE,
+            help="bench cycle --shape per-person: appraisals whose forms are submitted one by one",
+        )
         parser.add_argument(
             "--force",
             action="store_true",
@@ -38,13 +47,19 @@ class Command(BaseCommand):
             else:
                 self.stderr.write(message)
 
-        bench = bench_goals if options["target"] == "goals" else bench_org
+        bench: Any = {"goals": bench_goals, "cycle": bench_cycle}.get(options["target"], bench_org)
+        extra = (
+            {"shape": options["shape"], "sample": max(1, options["sample"])}
+            if options["target"] == "cycle"
+            else {}
+        )
         try:
             result = bench.run(
                 people=options["people"],
                 force=options["force"],
                 runs=max(1, options["runs"]),
                 say=say,
+                **extra,
             )
         except bench_org.BenchRefused:
             raise CommandError(
