@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from jixiao.appraisals.models import (
     Assignment,
     AssignmentStatus,
+    Cycle,
     CyclePhase,
     RaterGroup,
     Rating,
@@ -138,15 +139,20 @@ def _own_assignments(user: Any, ids: Sequence[int]) -> dict[int, Assignment]:
     writing and rescoring them needs, in one query."""
     if user is None or not user.is_authenticated:
         return {}
-    return {
+    found = {
         a.pk: a
         for a in Assignment.objects.filter(pk__in=list(ids), rater__user_id=user.pk)
-        .select_related(
-            "cycle", "cycle__scheme", "cycle__unit", "appraisal", "appraisal__department"
-        )
+        .select_related("appraisal", "appraisal__department")
         .defer("appraisal__breakdown", "appraisal__summary")
         .order_by()
     }
+    # The cycles in a second query: planning one seven-table join took longer than both.
+    cycles = Cycle.objects.select_related("scheme", "unit").in_bulk(
+        {a.cycle_id for a in found.values()}
+    )
+    for a in found.values():
+        a.cycle = cycles[a.cycle_id]
+    return found
 
 
 @transaction.atomic(durable=True)
@@ -232,7 +238,9 @@ def write_ratings(
     comments = {e.assignment_id: e.comment.strip()[:2000] for e in entries if e.comment.strip()}
     for pk, text in comments.items():
         Assignment.objects.filter(pk=pk).update(comment=text)
-    Rating.objects.filter(assignment_id__in=ids).delete()
+    drafted = [i for i in ids if assignments[i].status != AssignmentStatus.OPEN]
+    if drafted:  # an open assignment has no ratings yet
+        Rating.objects.filter(assignment_id__in=drafted).delete()
     insert_rows(Rating, ["assignment", "item", "value", "level"], rows)
     _audit(actor, entries, assignments, rows, submit)
     if submit:

@@ -258,8 +258,13 @@ def submitted_ratings(cycle: Cycle, appraisal_ids: list[int] | None = None) -> n
     where = "a.cycle_id = %s AND a.status = %s"
     params: list[Any] = [cycle.pk, AssignmentStatus.SUBMITTED]
     if appraisal_ids is not None:
-        where += f" AND a.appraisal_id IN ({', '.join(['%s'] * len(appraisal_ids))})"
-        params += appraisal_ids
+        # The appraisals are the cycle's: filtering on the cycle too would let the planner
+        # choose the (cycle, status) index from statistics taken before anyone submitted,
+        # and scan every submission of the cycle instead of the few of these appraisals.
+        where = (
+            f"a.appraisal_id IN ({', '.join(['%s'] * len(appraisal_ids))}) AND a.status = %s"
+        )
+        params = [*appraisal_ids, AssignmentStatus.SUBMITTED]
     sql = (
         f"SELECT a.appraisal_id, CASE a.{connection.ops.quote_name('group')} {group_case} "
         f"ELSE -1 END, COALESCE(a.rater_id, -a.code_id, 0), r.item_id, r.value "
@@ -445,8 +450,13 @@ def kpi_score_arrays(
     )
     params: list[Any] = [cycle.pk]
     if appraisal_ids is not None:
-        sql += f" AND k.appraisal_id IN ({', '.join(['%s'] * len(appraisal_ids))})"
-        params += appraisal_ids
+        # The cycle's own appraisals: no join needed.
+        sql = (
+            f"SELECT k.appraisal_id, k.item_id, COALESCE(k.override, k.computed) FROM {k} k "
+            f"WHERE k.appraisal_id IN ({', '.join(['%s'] * len(appraisal_ids))}) "
+            f"AND COALESCE(k.override, k.computed) IS NOT NULL"
+        )
+        params = list(appraisal_ids)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
@@ -1048,7 +1058,7 @@ def _rater_stats_for(
     named = sorted(k for k in keys if k > 0)
     coded = sorted(-k for k in keys if k < 0)
     who = []
-    params: list[Any] = [cycle.pk, AssignmentStatus.SUBMITTED, *sorted(standardized)]
+    params: list[Any] = [cycle.pk, *sorted(standardized)]
     if named:
         who.append(f"a.rater_id IN ({', '.join(['%s'] * len(named))})")
         params += named
@@ -1059,23 +1069,25 @@ def _rater_stats_for(
         return {}
     group = f"a.{connection.ops.quote_name('group')}"
     share = "r.value * 100.0 / CAST(i.max_score AS DOUBLE PRECISION)"
+    # The status is grouped on, not filtered: a filter on it would let the planner pick the
+    # (cycle, status) index from statistics older than the submissions and scan all of them.
     sql = (
-        f"SELECT {group}, a.rater_id, a.code_id, COUNT(*), SUM({share}), "
+        f"SELECT {group}, a.rater_id, a.code_id, a.status, COUNT(*), SUM({share}), "
         f"SUM(({share}) * ({share})) "
         f"FROM {Rating._meta.db_table} r "
         f"JOIN {Assignment._meta.db_table} a ON a.id = r.assignment_id "
         f"JOIN {SchemeItem._meta.db_table} i ON i.id = r.item_id "
-        f"WHERE a.cycle_id = %s AND a.status = %s "
+        f"WHERE a.cycle_id = %s "
         f"AND {group} IN ({', '.join(['%s'] * len(standardized))}) "
-        f"AND ({' OR '.join(who)}) GROUP BY {group}, a.rater_id, a.code_id"
+        f"AND ({' OR '.join(who)}) GROUP BY {group}, a.rater_id, a.code_id, a.status"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         found = cursor.fetchall()
     scheme_group = {g: i for i, g in enumerate(arrays.group_codes)}
     out: dict[tuple[int, int], tuple[int, float, float]] = {}
-    for code, rater_id, code_id, n, total, squares in found:
-        if code not in scheme_group or not n:
+    for code, rater_id, code_id, status, n, total, squares in found:
+        if code not in scheme_group or not n or status != AssignmentStatus.SUBMITTED:
             continue
         key = rater_id if rater_id is not None else -code_id
         mean = float(total) / n

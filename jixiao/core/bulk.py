@@ -129,12 +129,16 @@ def _update_by_copy(
     return written
 
 
+COPY_FROM = 200
+"""Fewer rows go in as one INSERT: a COPY costs three round trips however small it is."""
+
+
 def insert_rows(model: type[Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
     """Insert plain rows (values in the order of `fields`, already in database form: ints,
     floats, strings, dates, None) without building model instances or reading ids back.
 
-    PostgreSQL receives them through COPY, the fastest way in; SQLite through multi-row
-    INSERTs within its parameter limit. For hundreds of thousands of rows (rater assignments,
+    PostgreSQL receives them through COPY, the fastest way in (a few rows, e.g. one rating
+    form, through one INSERT); SQLite through multi-row INSERTs within its parameter limit. For hundreds of thousands of rows (rater assignments,
     ratings) where bulk_create spends most of its time in Python.
     """
     if not rows:
@@ -151,7 +155,7 @@ def insert_rows(model: type[Model], fields: Sequence[str], rows: Sequence[Sequen
     table = quote(meta.db_table)
     names = ", ".join(quote(c) for c in columns)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and len(rows) >= COPY_FROM:
             raw = cursor.cursor  # the psycopg cursor under Django's wrapper
             with raw.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for row in rows:
