@@ -45,6 +45,7 @@ from jixiao.core.bulk import bulk_update_rows, insert_rows, update_rows
 from jixiao.engine import appraisal as engine
 from jixiao.engine.appraisal.aggregate import aggregate_scores_many
 from jixiao.engine.appraisal.grades import NO_GRADE
+from jixiao.engine.appraisal.keys import group_keys
 
 GRADED_KINDS = (Eligibility.GRADED, Eligibility.REFUSED)
 
@@ -261,9 +262,7 @@ def submitted_ratings(cycle: Cycle, appraisal_ids: list[int] | None = None) -> n
         # The appraisals are the cycle's: filtering on the cycle too would let the planner
         # choose the (cycle, status) index from statistics taken before anyone submitted,
         # and scan every submission of the cycle instead of the few of these appraisals.
-        where = (
-            f"a.appraisal_id IN ({', '.join(['%s'] * len(appraisal_ids))}) AND a.status = %s"
-        )
+        where = f"a.appraisal_id IN ({', '.join(['%s'] * len(appraisal_ids))}) AND a.status = %s"
         params = [*appraisal_ids, AssignmentStatus.SUBMITTED]
     sql = (
         f"SELECT a.appraisal_id, CASE a.{connection.ops.quote_name('group')} {group_case} "
@@ -543,22 +542,18 @@ def _compute(
     keep = a_ok & i_ok & (rg >= 0)
     r = table[keep]
     ra, rg, ri = ra[keep], rg[keep], ri[keep]
-    raters, rr = (
-        np.unique(r[:, 2].astype(np.int64), return_inverse=True)
-        if r.size
-        else (np.zeros(0, np.int64), np.zeros(0, np.int64))
-    )
-    rr = rr.astype(np.int64).reshape(-1)
+    raters, rr = _distinct(r[:, 2].astype(np.int64))
     rv = r[:, 4] / arrays.item_max[ri] * 100.0 if r.size else np.zeros(0)
-    std = engine.standardize_by_rater(
-        rv,
-        rr,
-        rg,
-        enabled=arrays.group_standardize[rg] if rg.size else np.zeros(0, bool),
-        shrinkage=arrays.shrinkage,
-    )
     if rater_stats_override is not None and rv.size:
         std = _standardize_with(rv, rr, raters, rg, arrays, rater_stats_override, cycle)
+    else:
+        std = engine.standardize_by_rater(
+            rv,
+            rr,
+            rg,
+            enabled=arrays.group_standardize[rg] if rg.size else np.zeros(0, bool),
+            shrinkage=arrays.shrinkage,
+        )
     d_ids, d_items, d_values = direct
     da, da_ok = positions(ids, d_ids)
     di, di_ok = positions(arrays.item_ids, d_items)
@@ -583,6 +578,16 @@ def _compute(
     return CycleScores(
         ids, corrected, raw, r, std.values, std, ra, rg, ri, rr, raters, rv, da, di, dv
     )
+
+
+def _distinct(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct keys (e.g. rater keys: person ids, negative code ids) ascending, and each
+    key's index among them, by counting over the keys' range when it is small."""
+    if not keys.size:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    low = int(keys.min())
+    distinct, index = group_keys(keys - low, int(keys.max()) - low + 1)
+    return distinct + low, index
 
 
 def _standardize_with(
@@ -642,10 +647,8 @@ def _finite(x: float) -> bool:
 
 
 def _num(x: float) -> str:
-    """A float as json.dumps writes it, rounded to three decimals."""
-    if math.isfinite(x):
-        return repr(round(x, 3))
-    return "NaN" if x != x else ("Infinity" if x > 0 else "-Infinity")
+    """A (rounded) float as JSON: null when it is not a number."""
+    return repr(x) if math.isfinite(x) else "null"
 
 
 def breakdown_json(
@@ -660,47 +663,34 @@ def breakdown_json(
     b, raw = s.breakdown, s.raw
     stop = int(s.appraisal_ids.size) if stop is None else stop
     part = slice(start, stop)
-    group_section = b.group_section[part].tolist()
-    raw_group_section = raw.group_section[part].tolist()
+    # Rounded by numpy in one pass and written with f-strings (a float's str is its repr):
+    # rounding and formatting each of millions of numbers in Python took half the time.
+    group_section = np.round(b.group_section[part], 3).tolist()
+    raw_group_section = np.round(raw.group_section[part], 3).tolist()
     respondents = b.respondents[part].tolist()
     used = b.group_used[part].tolist()
-    section = b.section[part].tolist()
-    raw_section = raw.section[part].tolist()
-    total = b.total[part].tolist()
-    raw_total = raw.total[part].tolist()
+    section = np.round(b.section[part], 3).tolist()
+    raw_section = np.round(raw.section[part], 3).tolist()
+    total = np.round(b.total[part], 3).tolist()
+    raw_total = np.round(raw.total[part], 3).tolist()
     missing = b.sections_missing[part].tolist()
     text = functools.partial(json.dumps, ensure_ascii=False)
+    # Codes and numbers only: names, kinds and weights are the scheme's, and the pages take
+    # them from it (written for each of 100,000 appraisals they doubled what a full
+    # recompute writes).
     group_head = [
         (
-            '{"group": ' + text(code) + ', "weight": ' + json.dumps(arrays.groups[g].weight),
-            ', "min": ' + json.dumps(arrays.groups[g].min_responses) + ', "used": ',
+            '{"group": ' + text(code),
+            ', "used": ',
             ', "corrected": ' + json.dumps(bool(arrays.group_standardize[g])) + "}",
         )
         for g, code in enumerate(arrays.group_codes)
     ]
     item_section = arrays.item_section.tolist()
     item_head = [
-        '{"code": '
-        + text(arrays.item_codes[it])
-        + ', "name": '
-        + text(arrays.item_names[it])
-        + ', "weight": '
-        + json.dumps(float(arrays.item_weight[it]))
-        + ', "score": '
-        for it in range(len(item_section))
+        '{"code": ' + text(arrays.item_codes[it]) + ', "score": ' for it in range(len(item_section))
     ]
-    section_head = [
-        '{"code": '
-        + text(code)
-        + ', "name": '
-        + text(arrays.section_names[k])
-        + ', "kind": '
-        + text(arrays.section_kinds[k])
-        + ', "weight": '
-        + json.dumps(float(arrays.section_weights[k]))
-        + ', "score": '
-        for k, code in enumerate(arrays.section_codes)
-    ]
+    section_head = ['{"code": ' + text(code) + ', "score": ' for code in arrays.section_codes]
     # direct items per appraisal and section, in item order
     items_of: list[dict[int, list[str]]] = [{} for _ in range(stop - start)]
     d_order = s.direct_order()
@@ -710,10 +700,10 @@ def breakdown_json(
         for i, it, v in zip(
             (s.d_appraisal[chosen] - start).tolist(),
             s.d_item[chosen].tolist(),
-            s.d_value[chosen].tolist(),
+            np.round(s.d_value[chosen], 3).tolist(),
             strict=True,
         ):
-            items_of[i].setdefault(item_section[it], []).append(item_head[it] + _num(v) + "}")
+            items_of[i].setdefault(item_section[it], []).append(f"{item_head[it]}{_num(v)}}}")
     sections_n = len(section_head)
     out: list[str] = []
     for i in range(stop - start):
@@ -725,21 +715,23 @@ def breakdown_json(
                 value = gs[g][k]
                 if not math.isfinite(value):
                     continue
+                raw_value = rgs[g][k]
                 groups.append(
                     f'{head}, "respondents": {resp[g]}{mid}{"true" if use[g] else "false"}, '
-                    f'"score": {_num(value)}, "raw": {_num(rgs[g][k])}{tail}'
+                    f'"score": {value}, '
+                    f'"raw": {raw_value if math.isfinite(raw_value) else "null"}{tail}'
                 )
             score, raw_score = section[i][k], raw_section[i][k]
             parts.append(
-                f"{section_head[k]}{_num(score) if math.isfinite(score) else 'null'}, "
-                f'"raw": {_num(raw_score) if math.isfinite(raw_score) else "null"}, '
+                f"{section_head[k]}{score if math.isfinite(score) else 'null'}, "
+                f'"raw": {raw_score if math.isfinite(raw_score) else "null"}, '
                 f'"groups": [{", ".join(groups)}], "items": [{", ".join(items_of[i].get(k, []))}]}}'
             )
         t, rt = total[i], raw_total[i]
         out.append(
             f'{{"sections": [{", ".join(parts)}], '
-            f'"total": {_num(t) if math.isfinite(t) else "null"}, '
-            f'"raw_total": {_num(rt) if math.isfinite(rt) else "null"}, '
+            f'"total": {t if math.isfinite(t) else "null"}, '
+            f'"raw_total": {rt if math.isfinite(rt) else "null"}, '
             f'"missing_sections": {missing[i]}}}'
         )
     return out
@@ -929,7 +921,7 @@ def _write_rater_stats(
         values, scores.r_rater, scores.r_appraisal, scores.r_item, rg, top_score=95.0
     )
     rows = []
-    alias_counter: dict[int, int] = defaultdict(int)
+    alias_counter: dict[str, int] = defaultdict(int)
     halo = stats.halo.tolist()
     flag_columns = [
         (name, flag.tolist())
@@ -954,14 +946,13 @@ def _write_rater_stats(
         )
     ):
         anonymous = arrays.group_anonymous[g] or rater < 0
-        alias_counter[g] += 1
         flags = [name for name, on in flag_columns if on[k]]
         rows.append(
             (
                 cycle.pk,
                 arrays.group_codes[g],
                 None if anonymous else rater,
-                f"#{alias_counter[g]}" if anonymous else "",
+                "",
                 n,
                 ratees,
                 mean,
@@ -971,11 +962,15 @@ def _write_rater_stats(
                 flags,
             )
         )
-    # anonymous rows are shuffled so their order says nothing about who they are
+    # Anonymous rows are shuffled before they are numbered, so neither their order nor
+    # their alias follows the raters' ids.
     rng = np.random.default_rng()
     named = [x for x in rows if x[2] is not None]
     anonymous_rows = [x for x in rows if x[2] is None]
     anonymous_rows = [anonymous_rows[j] for j in rng.permutation(len(anonymous_rows))]
+    for j, x in enumerate(anonymous_rows):
+        alias_counter[x[1]] += 1
+        anonymous_rows[j] = (*x[:3], f"#{alias_counter[x[1]]}", *x[4:])
     insert_rows(
         RaterStat,
         [

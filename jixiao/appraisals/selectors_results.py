@@ -628,11 +628,13 @@ def result_view(appraisal: Appraisal, viewer: Viewer) -> ResultView:
     scheme_sections = list(cycle.scheme.sections.order_by("position", "id"))
     groups = list(SchemeGroup.objects.filter(scheme_id=cycle.scheme_id).order_by("id"))
     group_by_code = {g.group: g for g in groups}
-    kpi_items = list(
-        SchemeItem.objects.filter(section__scheme_id=cycle.scheme_id, section__kind=SectionKind.KPI)
+    scheme_items = list(
+        SchemeItem.objects.filter(section__scheme_id=cycle.scheme_id)
         .select_related("section")
         .order_by("section__position", "position", "id")
     )
+    kpi_items = [it for it in scheme_items if it.section.kind == SectionKind.KPI]
+    item_by_code = {(it.section_id, it.code): it for it in scheme_items}
     scores = {
         k.item_id: k
         for k in KpiScore.objects.filter(appraisal=appraisal).select_related("overridden_by")
@@ -688,7 +690,7 @@ def result_view(appraisal: Appraisal, viewer: Viewer) -> ResultView:
                 if item.section_id == section.pk
             ]
         else:
-            line.items = list(data.get("items", []))
+            line.items = _direct_items(section, data.get("items", []), item_by_code)
         sections.append(line)
     comments: list[CommentLine] = []
     if shown:
@@ -919,6 +921,27 @@ class SortedResults:
                 self.qs.filter(total__isnull=True).order_by("id")[rest_start : stop - scored]
             )
         return rows
+
+
+def _direct_items(
+    section: SchemeSection,
+    stored: list[dict[str, Any]],
+    item_by_code: dict[tuple[int, str], SchemeItem],
+) -> list[dict[str, Any]]:
+    """A section's directly scored items: the score from the breakdown, the name and weight
+    from the scheme (a breakdown written before it held only codes keeps its own)."""
+    out = []
+    for entry in stored:
+        item = item_by_code.get((section.pk, str(entry.get("code"))))
+        out.append(
+            {
+                "code": entry.get("code"),
+                "name": item.name if item is not None else entry.get("name", entry.get("code")),
+                "weight": float(item.weight) if item is not None else entry.get("weight"),
+                "score": _f(entry.get("score")),
+            }
+        )
+    return out
 
 
 def section_scores(a: Appraisal, sections: Iterable[SchemeSection]) -> list[float | None]:
