@@ -2985,6 +2985,133 @@ API_ROWS += [
 ]
 
 
+# ---------------------------------------------------------------- appraisals: recurring series
+
+# A quarterly series of the unit whose first period lies far ahead (so "create due cycles
+# now" creates nothing for the other rows). The office reads it (unit leaders and auditors
+# read only); the unit's performance administrators and system administrators change it;
+# everybody else gets 404 for the series and 403 for the pages without one.
+
+
+def office_series(o: Org) -> Any:
+    from jixiao.appraisals import cycles, series
+    from jixiao.appraisals.models import CycleSeries
+
+    found = CycleSeries.objects.filter(name="矩阵周期计划").first()
+    if found is not None:
+        return found
+    admin = o.users["perfadmin"]
+    return series.series_create(
+        actor=Actor.for_user(admin, source="web"),
+        user=admin,
+        data=series.SeriesData(
+            name="矩阵周期计划",
+            kind="quarterly",
+            unit_id=o.unit.pk,
+            scheme_id=office_scheme(o).pk,
+            first_start=datetime.date(2099, 1, 1),
+            population=cycles.Population(department_ids=[o.office.pk]),
+            deadline_offsets={"rating": 15},
+        ),
+    )
+
+
+def office_series_version(o: Org) -> int:
+    from jixiao.appraisals.models import CycleSeries
+
+    return int(CycleSeries.objects.get(pk=office_series(o).pk).version)
+
+
+def office_series_body(o: Org) -> dict[str, Any]:
+    return {
+        "name": f"矩阵接口计划{n()}",
+        "kind": "quarterly",
+        "unit_id": o.unit.pk,
+        "scheme_id": office_scheme(o).pk,
+        "first_start": "2099-01-01",
+        "population": {"department_ids": [o.office.pk]},
+    }
+
+
+def _os(o: Org, tail: str = "") -> str:
+    return f"/appraisals/series/{office_series(o).pk}/{tail}"
+
+
+PAGE_ROWS += [
+    page("appraisals/series/", "GET", "/appraisals/series/", only(CYCLE_OFFICE, 200)),
+    page("appraisals/series/new/", "GET", "/appraisals/series/new/", only(MANAGERS, 200)),
+    page(
+        "appraisals/series/new/",
+        "POST",
+        "/appraisals/series/new/",
+        only(MANAGERS, 200),
+        {},
+        label="invalid form",
+    ),
+    page("appraisals/series/run/", "POST", "/appraisals/series/run/", only(MANAGERS, 302)),
+    page("appraisals/series/<int:pk>/", "GET", lambda o: _os(o), read(CYCLE_OFFICE)),
+    page(
+        "appraisals/series/<int:pk>/",
+        "GET",
+        f"/appraisals/series/{MISSING}/",
+        everyone(404),
+        label="unknown",
+    ),
+    page(
+        "appraisals/series/<int:pk>/edit/",
+        "GET",
+        lambda o: _os(o, "edit/"),
+        write(CYCLE_OFFICE, 200),
+    ),
+    page(
+        "appraisals/series/<int:pk>/edit/",
+        "POST",
+        lambda o: _os(o, "edit/"),
+        write(CYCLE_OFFICE, 200),
+        {},
+        label="invalid form",
+    ),
+    page(
+        "appraisals/series/<int:pk>/active/",
+        "POST",
+        lambda o: _os(o, "active/"),
+        write(CYCLE_OFFICE, 302),
+        lambda o: {"active": "1", "version": office_series_version(o)},
+    ),
+]
+
+API_ROWS += [
+    op("GET /api/appraisals/series", "/api/appraisals/series", everyone(200)),
+    op(
+        "POST /api/appraisals/series",
+        "/api/appraisals/series",
+        only(MANAGERS, 201),
+        office_series_body,
+    ),
+    op(
+        "GET /api/appraisals/series/{series_id}",
+        lambda o: f"/api/appraisals/series/{office_series(o).pk}",
+        read(CYCLE_OFFICE),
+    ),
+    op(
+        "PATCH /api/appraisals/series/{series_id}",
+        lambda o: f"/api/appraisals/series/{office_series(o).pk}",
+        write(CYCLE_OFFICE, 200),
+        lambda o: {"version": office_series_version(o), "lead_days": 2},
+    ),
+    op(
+        "POST /api/appraisals/series/{series_id}/deactivate",
+        lambda o: f"/api/appraisals/series/{office_series(o).pk}/deactivate",
+        write(CYCLE_OFFICE, 200),
+    ),
+    op(
+        "POST /api/appraisals/series/{series_id}/activate",
+        lambda o: f"/api/appraisals/series/{office_series(o).pk}/activate",
+        write(CYCLE_OFFICE, 200),
+    ),
+]
+
+
 ROWS = PAGE_ROWS + API_ROWS
 
 

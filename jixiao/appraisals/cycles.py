@@ -99,9 +99,13 @@ class CycleData:
     seed: int = 2026
 
 
-def _validate(
-    user: Any, data: CycleData
+def validate_cycle(
+    user: Any | None, data: CycleData
 ) -> tuple[list[FieldError], Department | None, Scheme | None]:
+    """The problems of a new cycle's data, with its unit and scheme when they exist.
+
+    A unit outside the user's management scope is refused (403); with `user` None (the system
+    creating a recurring series' cycle, see `cycle_insert`) no scope is checked."""
     errors: list[FieldError] = []
     data.name = data.name.strip()
     if not data.name or len(data.name) > 100:
@@ -115,7 +119,7 @@ def _validate(
     unit = Department.objects.filter(pk=data.unit_id, kind=DepartmentKind.UNIT).first()
     if unit is None:
         errors.append(FieldError("unit", "unknown_unit", _("Choose a unit.")))
-    elif not scope_for(user).covers_path(unit.path, manage=True):
+    elif user is not None and not scope_for(user).covers_path(unit.path, manage=True):
         raise forbidden()
     scheme = Scheme.objects.filter(pk=data.scheme_id, is_latest=True, is_active=True).first()
     if scheme is None:
@@ -171,9 +175,28 @@ def cycle_create(*, actor: Actor, user: Any, data: CycleData, populate_now: bool
 
     With `populate_now=False` only the row is made; a background task then fills it
     (`populate` in its own transaction), for populations too large for one request."""
-    if not can_create_cycles(user):
+    return cycle_insert(actor=actor, user=user, data=data, populate_now=populate_now)
+
+
+def cycle_insert(
+    *,
+    actor: Actor,
+    user: Any | None,
+    data: CycleData,
+    populate_now: bool,
+    series_id: int | None = None,
+    period_start: datetime.date | None = None,
+) -> Cycle:
+    """`cycle_create` inside the caller's transaction: checks, the row, its population (now
+    or later) and the audit record.
+
+    A recurring series (jixiao.appraisals.series) creates its cycles here, naming itself and
+    the period (unique together). With `user` None the system acts for the series, whose
+    unit and population were checked against its author's scope when it was saved; the
+    unit is then checked against nobody's scope, everything else is validated as usual."""
+    if user is not None and not can_create_cycles(user):
         raise forbidden()
-    errors, unit, scheme = _validate(user, data)
+    errors, unit, scheme = validate_cycle(user, data)
     if errors:
         raise validation_failed(errors)
     assert unit is not None and scheme is not None
@@ -189,20 +212,20 @@ def cycle_create(*, actor: Actor, user: Any, data: CycleData, populate_now: bool
         unit_grade=data.unit_grade,
         higher_quota_approved=data.higher_quota_approved,
         seed=data.seed,
+        series_id=series_id,
+        period_start=period_start,
         created_by_id=actor.user_id,
     )
     counts = populate(cycle) if populate_now else {"appraisals": 0, "assignments": 0}
-    audit.record(
-        actor,
-        "appraisals.cycle.create",
-        cycle,
-        {
-            "scheme": [None, scheme.pk],
-            "period": [None, f"{data.start.isoformat()}–{data.end.isoformat()}"],
-            "appraisals": [0, counts["appraisals"]],
-            "assignments": [0, counts["assignments"]],
-        },
-    )
+    changes: dict[str, Any] = {
+        "scheme": [None, scheme.pk],
+        "period": [None, f"{data.start.isoformat()}–{data.end.isoformat()}"],
+        "appraisals": [0, counts["appraisals"]],
+        "assignments": [0, counts["assignments"]],
+    }
+    if series_id is not None:
+        changes["series"] = [None, series_id]
+    audit.record(actor, "appraisals.cycle.create", cycle, changes)
     return cycle
 
 

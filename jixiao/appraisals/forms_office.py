@@ -25,11 +25,14 @@ from django.utils.translation import gettext_lazy as _
 from jixiao.appraisals.codes import MAX_BATCH
 from jixiao.appraisals.cycles import CycleData, Population
 from jixiao.appraisals.models import (
+    DEADLINE_PHASES,
     PHASE_ORDER,
+    RECURRING_KINDS,
     AssignmentStatus,
     Cycle,
     CycleKind,
     CyclePhase,
+    CycleSeries,
     KpiSource,
     RaterGroup,
     Scheme,
@@ -39,6 +42,7 @@ from jixiao.appraisals.models import (
 )
 from jixiao.appraisals.presets import DEFAULT_ELIGIBILITY
 from jixiao.appraisals.schemes import GroupData, ItemData, SchemeData, SectionData
+from jixiao.appraisals.series import SeriesData
 from jixiao.core.errors import DomainError
 from jixiao.core.forms import DateInput
 from jixiao.engine.appraisal.grades import AT_LEAST, AT_MOST
@@ -65,12 +69,6 @@ QUOTA_POPULATION_CHOICES = [
     ("cycle", _("Everyone appraised in the cycle")),
     ("department", _("Each department separately")),
 ]
-DEADLINE_PHASES = (
-    CyclePhase.SELF_ASSESSMENT,
-    CyclePhase.RATING,
-    CyclePhase.COMPUTING,
-    CyclePhase.RESULTS,
-)
 PERIOD_KIND_TO_CYCLE = {
     PeriodKind.YEAR: CycleKind.ANNUAL,
     PeriodKind.HALF: CycleKind.HALF_YEAR,
@@ -679,19 +677,9 @@ class DepartmentsField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg
         return department_label(obj)
 
 
-class CycleForm(TablerForm):
-    name = forms.CharField(label=_("Name"), max_length=100)
-    period = forms.ChoiceField(
-        label=_("Period"),
-        required=False,
-        widget=forms.Select(attrs={"data-period-picker": ""}),
-        help_text=_("Fills in the dates and the kind; or give the dates yourself."),
-    )
-    kind = forms.ChoiceField(label=_("Kind"), choices=CycleKind.choices)
-    start = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    end = forms.DateField(label=_("Until"), required=False, widget=DateInput())
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Department.objects.none())
-    scheme = forms.ModelChoiceField(label=_("Scheme"), queryset=Scheme.objects.none())
+class PopulationForm(TablerForm):
+    """Who is appraised: the fields the cycle and the recurring series forms share."""
+
     departments = DepartmentsField(
         label=_("Departments appraised"),
         queryset=Department.objects.none(),
@@ -714,6 +702,66 @@ class CycleForm(TablerForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Employee numbers, separated by spaces or commas; added to the departments."),
     )
+
+    def __init__(self, *args: Any, user: Any, people_qs: QuerySet[Person], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        from jixiao.org.selectors import manageable_departments
+
+        self.people_qs = people_qs
+        manageable = manageable_departments(user)
+        unit_field = self.fields["unit"]
+        assert isinstance(unit_field, forms.ModelChoiceField)
+        unit_field.queryset = manageable.filter(kind=DepartmentKind.UNIT)
+        dept_field = self.fields["departments"]
+        assert isinstance(dept_field, forms.ModelMultipleChoiceField)
+        dept_field.queryset = manageable
+        scheme_field = self.fields["scheme"]
+        assert isinstance(scheme_field, forms.ModelChoiceField)
+        scheme_field.queryset = Scheme.objects.filter(is_latest=True, is_active=True).order_by(
+            "code"
+        )
+        _checkbox_list(self.fields["post_categories"])
+        self.person_ids: list[int] = []
+
+    def clean(self) -> dict[str, Any]:
+        cd = super().clean() or {}
+        numbers = [n for n in SPLIT.split(cd.get("people") or "") if n]
+        if numbers:
+            found = dict(
+                self.people_qs.filter(employee_no__in=numbers).values_list("employee_no", "id")
+            )
+            unknown = [n for n in numbers if n not in found]
+            if unknown:
+                self.add_error(
+                    "people",
+                    gettext("No such people: %(numbers)s.") % {"numbers": ", ".join(unknown)},
+                )
+            self.person_ids = list(dict.fromkeys(found[n] for n in numbers if n in found))
+        return cd
+
+    def population(self) -> Population:
+        cd = self.cleaned_data
+        return Population(
+            department_ids=[d.pk for d in cd.get("departments") or []],
+            include_subdepartments=bool(cd.get("include_subdepartments")),
+            post_categories=list(cd.get("post_categories") or []),
+            person_ids=self.person_ids,
+        )
+
+
+class CycleForm(PopulationForm):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    period = forms.ChoiceField(
+        label=_("Period"),
+        required=False,
+        widget=forms.Select(attrs={"data-period-picker": ""}),
+        help_text=_("Fills in the dates and the kind; or give the dates yourself."),
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=CycleKind.choices)
+    start = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    end = forms.DateField(label=_("Until"), required=False, widget=DateInput())
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Department.objects.none())
+    scheme = forms.ModelChoiceField(label=_("Scheme"), queryset=Scheme.objects.none())
     deadline_self_assessment = forms.DateField(
         label=_("Self-assessment until"), required=False, widget=DateInput()
     )
@@ -742,48 +790,19 @@ class CycleForm(TablerForm):
     )
 
     def __init__(self, *args: Any, user: Any, people_qs: QuerySet[Person], **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        from jixiao.org.selectors import manageable_departments
-
-        self.people_qs = people_qs
-        manageable = manageable_departments(user)
-        unit_field = self.fields["unit"]
-        assert isinstance(unit_field, forms.ModelChoiceField)
-        unit_field.queryset = manageable.filter(kind=DepartmentKind.UNIT)
-        dept_field = self.fields["departments"]
-        assert isinstance(dept_field, forms.ModelMultipleChoiceField)
-        dept_field.queryset = manageable
-        scheme_field = self.fields["scheme"]
-        assert isinstance(scheme_field, forms.ModelChoiceField)
-        scheme_field.queryset = Scheme.objects.filter(is_latest=True, is_active=True).order_by(
-            "code"
-        )
+        super().__init__(*args, user=user, people_qs=people_qs, **kwargs)
         period_field = self.fields["period"]
         assert isinstance(period_field, forms.ChoiceField)
         period_field.choices = period_choices(timezone.localdate())
-        _checkbox_list(self.fields["post_categories"])
-        self.person_ids: list[int] = []
 
     def clean(self) -> dict[str, Any]:
-        cd = super().clean() or {}
+        cd = super().clean()
         period = parse_period(cd.get("period") or "")
         if period is not None and cd.get("start") is None and cd.get("end") is None:
             cd["start"], cd["end"] = period.start, period.end
         for name in ("start", "end"):
             if cd.get(name) is None and name not in self.errors:
                 self.add_error(name, gettext("Give the date, or choose a period."))
-        numbers = [n for n in SPLIT.split(cd.get("people") or "") if n]
-        if numbers:
-            found = dict(
-                self.people_qs.filter(employee_no__in=numbers).values_list("employee_no", "id")
-            )
-            unknown = [n for n in numbers if n not in found]
-            if unknown:
-                self.add_error(
-                    "people",
-                    gettext("No such people: %(numbers)s.") % {"numbers": ", ".join(unknown)},
-                )
-            self.person_ids = list(dict.fromkeys(found[n] for n in numbers if n in found))
         return cd
 
     def to_data(self) -> CycleData:
@@ -800,12 +819,7 @@ class CycleForm(TablerForm):
             scheme_id=cd["scheme"].pk,
             start=cd["start"],
             end=cd["end"],
-            population=Population(
-                department_ids=[d.pk for d in cd.get("departments") or []],
-                include_subdepartments=bool(cd.get("include_subdepartments")),
-                post_categories=list(cd.get("post_categories") or []),
-                person_ids=self.person_ids,
-            ),
+            population=self.population(),
             deadlines=deadlines,
             unit_grade=cd.get("unit_grade") or "",
             higher_quota_approved=bool(cd.get("higher_quota_approved")),
@@ -817,6 +831,108 @@ CYCLE_FIELD_MAP = {
     "population": "departments",
     **{f"deadlines.{p}": f"deadline_{p}" for p in PHASE_ORDER},
 }
+
+
+# ---------------------------------------------------------------- recurring series
+
+
+class SeriesForm(PopulationForm):
+    """A recurring series (周期性考核计划); the service (series.py) validates the rest."""
+
+    name = forms.CharField(
+        label=_("Name of the cycles"),
+        max_length=80,
+        help_text=_(
+            "{period} becomes the period (2027年第1季度), {year} the year, {n} the period's "
+            "number in the year; without any of them the period goes in front: 绩效考核 "
+            "makes 2027年第1季度绩效考核."
+        ),
+    )
+    kind = forms.ChoiceField(
+        label=_("Every"), choices=[(k.value, k.label) for k in RECURRING_KINDS]
+    )
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Department.objects.none())
+    scheme = forms.ModelChoiceField(
+        label=_("Scheme"),
+        queryset=Scheme.objects.none(),
+        help_text=_("Each cycle takes the scheme's latest version when it is created."),
+    )
+    first_start = forms.DateField(
+        label=_("First period starts"),
+        widget=DateInput(),
+        help_text=_("The first day of a month, quarter, half-year or year."),
+    )
+    lead_days = forms.IntegerField(
+        label=_("Create the cycle days before the period"),
+        min_value=0,
+        max_value=366,
+        initial=0,
+        help_text=_("0: on the first day of the period."),
+    )
+    offset_self_assessment = forms.IntegerField(
+        label=_("Self-assessment until (days after the period)"), required=False
+    )
+    offset_rating = forms.IntegerField(
+        label=_("Rating until (days after the period)"), required=False
+    )
+    offset_computing = forms.IntegerField(
+        label=_("Computing and review until (days after the period)"), required=False
+    )
+    offset_results = forms.IntegerField(
+        label=_("Results shown until (days after the period)"), required=False
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def to_data(self) -> SeriesData:
+        cd = self.cleaned_data
+        return SeriesData(
+            name=cd["name"],
+            kind=cd["kind"],
+            unit_id=cd["unit"].pk,
+            scheme_id=cd["scheme"].pk,
+            first_start=cd["first_start"],
+            population=self.population(),
+            deadline_offsets={
+                str(phase): int(cd[f"offset_{phase}"])
+                for phase in DEADLINE_PHASES
+                if cd.get(f"offset_{phase}") is not None
+            },
+            lead_days=int(cd["lead_days"]),
+        )
+
+    @staticmethod
+    def initial_of(series: CycleSeries, scheme: Scheme) -> dict[str, Any]:
+        """The edit form's values: the series as saved, with its scheme's latest version."""
+        pop = Population.of(series.population)
+        numbers = Person.objects.filter(pk__in=pop.person_ids).values_list("employee_no", flat=True)
+        offsets = series.deadline_offsets or {}
+        return {
+            "name": series.name,
+            "kind": series.kind,
+            "unit": series.unit_id,
+            "scheme": scheme.pk,
+            "first_start": series.first_start,
+            "lead_days": series.lead_days,
+            "departments": pop.department_ids,
+            "include_subdepartments": pop.include_subdepartments,
+            "post_categories": pop.post_categories,
+            "people": " ".join(n for n in numbers if n),
+            **{f"offset_{p}": offsets.get(p) for p in DEADLINE_PHASES},
+            "version": series.version,
+        }
+
+
+SERIES_FIELD_MAP = {
+    "population": "departments",
+    **{f"deadline_offsets.{p}": f"offset_{p}" for p in DEADLINE_PHASES},
+}
+
+
+class SeriesActiveForm(TablerForm):
+    active = forms.TypedChoiceField(
+        choices=[("1", "1"), ("0", "0")], coerce=lambda v: v == "1", empty_value=None
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class PhaseForm(TablerForm):

@@ -124,6 +124,12 @@ def populate_start(*, actor: Actor, user: Any, cycle_id: int) -> CycleJob:
         raise DomainError(
             "already_populated", _("The cycle's people and raters exist already."), status=409
         )
+    return populate_queue(actor=actor, cycle=cycle)
+
+
+def populate_queue(*, actor: Actor, cycle: Cycle) -> CycleJob:
+    """The population job of a cycle just created without its people (inside the caller's
+    transaction, queued when it commits): `populate_start` and the recurring series."""
     job, _created = _start(actor, cycle, JobKind.POPULATE)
     return job
 

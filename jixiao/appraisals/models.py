@@ -208,6 +208,15 @@ class CyclePhase(models.TextChoices):
 
 
 PHASE_ORDER = [p.value for p in CyclePhase]
+DEADLINE_PHASES = (
+    CyclePhase.SELF_ASSESSMENT,
+    CyclePhase.RATING,
+    CyclePhase.COMPUTING,
+    CyclePhase.RESULTS,
+)
+"""The phases a cycle has a deadline for (the cycle form's and a series' deadlines)."""
+RECURRING_KINDS = (CycleKind.MONTHLY, CycleKind.QUARTERLY, CycleKind.HALF_YEAR, CycleKind.ANNUAL)
+"""The kinds of cycle a recurring series creates (jixiao.engine.periods names them alike)."""
 
 
 class UnitGrade(models.TextChoices):
@@ -243,6 +252,18 @@ class Cycle(models.Model):
     seed = models.PositiveIntegerField(_("random seed for choosing raters"), default=2026)
     group_stats = models.JSONField(default=dict, blank=True, editable=False)
     computed_at = models.DateTimeField(_("computed"), null=True, blank=True)
+    # The recurring series that created the cycle and the period it appraises: at most one
+    # cycle per series and period, which is what makes the scheduled creation idempotent.
+    series = models.ForeignKey(
+        "CycleSeries",
+        verbose_name=_("recurring series"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cycles",
+        editable=False,
+    )
+    period_start = models.DateField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
@@ -255,7 +276,73 @@ class Cycle(models.Model):
         ordering = ["-start", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="cycle_dates"),
+            models.UniqueConstraint(
+                fields=["series", "period_start"],
+                condition=Q(series__isnull=False),
+                name="cycle_once_per_series_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(series__isnull=True) | Q(period_start__isnull=False),
+                name="cycle_series_period",
+            ),
         ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def audit_scope_path(self) -> str:
+        return self.unit.path
+
+
+class CycleSeries(models.Model):
+    """A recurring appraisal (周期性考核计划): the same scheme and population every month,
+    quarter, half-year or year, each period's cycle created on schedule
+    (jixiao.appraisals.series).
+
+    `name` is the pattern of the cycles' names; `deadline_offsets` gives each phase's deadline
+    in days after the end of the period (phase → days); a period's cycle is created
+    `lead_days` before the period starts. Periods before `resume_from` are skipped: it is set
+    when the series is reactivated, so the periods that passed while it was off get no cycle.
+    """
+
+    name = models.CharField(_("name"), max_length=80)
+    kind = models.CharField(
+        _("kind"),
+        max_length=16,
+        choices=[(k.value, k.label) for k in RECURRING_KINDS],
+    )
+    unit = models.ForeignKey(
+        Department, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    scheme = models.ForeignKey(
+        Scheme, verbose_name=_("scheme"), on_delete=models.PROTECT, related_name="series"
+    )
+    population = models.JSONField(_("population"), default=dict)
+    first_start = models.DateField(_("first period starts"))
+    deadline_offsets = models.JSONField(_("deadlines (days after the period)"), default=dict)
+    lead_days = models.PositiveSmallIntegerField(_("created days before the period"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+    resume_from = models.DateField(null=True, blank=True, editable=False)
+    last_error = models.TextField(blank=True, editable=False)
+    last_error_at = models.DateTimeField(null=True, blank=True, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("recurring appraisal")
+        verbose_name_plural = _("recurring appraisals")
+        ordering = ["unit_id", "name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=[k.value for k in RECURRING_KINDS]),
+                name="cycle_series_kind",
+            ),
+            models.CheckConstraint(condition=Q(lead_days__lte=366), name="cycle_series_lead"),
+        ]
+        indexes = [models.Index(fields=["is_active", "id"])]
 
     def __str__(self) -> str:
         return self.name

@@ -5,6 +5,9 @@
 - A cycle is run by the performance administrators whose management scope covers its unit.
 - The office view of a cycle (all appraisals, rater statistics, exports) is for the unit's
   performance administrators, unit leaders and auditors.
+- A recurring series (周期性考核计划) is the office's like the cycles it creates: its unit's
+  performance administrators (and system administrators) create and change it, the rest of
+  the office reads it.
 - Department heads read their subtree's results once the cycle shows results; a person reads
   their own appraisal (and its results once shown); a rater reads and edits only their own
   assignments.
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jixiao.appraisals.models import Appraisal, Cycle, CyclePhase
+from jixiao.appraisals.models import Appraisal, Cycle, CyclePhase, CycleSeries
 from jixiao.org.access import scope_for
 from jixiao.org.models import Role
 
@@ -35,6 +38,15 @@ def can_manage_cycle(user: Any, cycle: Cycle) -> bool:
 
 def can_create_cycles(user: Any) -> bool:
     return scope_for(user).can_manage_any
+
+
+def can_manage_series(user: Any, series: CycleSeries) -> bool:
+    return scope_for(user).covers_path(series.unit.path, manage=True)
+
+
+def can_see_series_pages(user: Any) -> bool:
+    """Whether the user is of an office at all (the list of series is for nobody else)."""
+    return scope_for(user).is_system_admin or bool(office_paths(user))
 
 
 def office_paths(user: Any) -> tuple[str, ...]:

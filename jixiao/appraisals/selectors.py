@@ -13,6 +13,8 @@ one-time codes are counted, never listed.
 
 from __future__ import annotations
 
+import datetime
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,13 +28,21 @@ from jixiao.appraisals.models import (
     CodeBatch,
     Cycle,
     CycleJob,
+    CyclePhase,
+    CycleSeries,
     Scheme,
     SchemeGroup,
     SchemeItem,
     SchemeSection,
 )
-from jixiao.appraisals.permissions import can_manage_cycle, can_see_cycle_office, office_paths
+from jixiao.appraisals.permissions import (
+    can_manage_cycle,
+    can_manage_series,
+    can_see_cycle_office,
+    office_paths,
+)
 from jixiao.core.errors import forbidden
+from jixiao.engine import periods
 from jixiao.indicators.models import BarsLevel
 from jixiao.org.access import scope_for
 
@@ -445,3 +455,80 @@ def code_batches(cycle: Cycle) -> list[CodeBatch]:
         )
         .order_by("-created_at", "-id")
     )
+
+
+# ---------------------------------------------------------------- recurring series
+
+
+def series_visible_to(user: Any) -> QuerySet[CycleSeries]:
+    """The recurring series of the units whose office the user is of (system administrators:
+    all), with their unit and scheme."""
+    if user is None or not user.is_authenticated:
+        return CycleSeries.objects.none()
+    qs = CycleSeries.objects.select_related("unit", "scheme")
+    if scope_for(user).is_system_admin:
+        return qs
+    q = Q(pk__in=[])
+    for path in office_paths(user):
+        q |= Q(unit__path__startswith=path)
+    return qs.filter(q)
+
+
+def get_series_for_user(user: Any, pk: int, *, write: bool = False) -> CycleSeries:
+    """The series if the user is of its unit's office (else 404); with `write`, 403 unless
+    they may change it."""
+    series = series_visible_to(user).filter(pk=pk).first()
+    if series is None:
+        raise Http404
+    if write and not can_manage_series(user, series):
+        raise forbidden()
+    return series
+
+
+@dataclass(frozen=True)
+class SeriesCycle:
+    id: int
+    name: str
+    period_start: datetime.date
+    phase: str
+
+    @property
+    def phase_label(self) -> str:
+        return str(dict(CyclePhase.choices).get(self.phase, self.phase))
+
+
+@dataclass(frozen=True)
+class SeriesOverview:
+    cycles: list[SeriesCycle]
+    """Newest period first."""
+    next_period: periods.Period | None
+    """The first period still without its cycle (due already when its creation day passed)."""
+    next_creation_day: datetime.date | None
+
+    def is_overdue(self, today: datetime.date) -> bool:
+        return self.next_creation_day is not None and self.next_creation_day <= today
+
+
+def series_overview(series: list[CycleSeries]) -> dict[int, SeriesOverview]:
+    """Each series' cycles and its next period, in one query for all of them."""
+    made: dict[int, list[SeriesCycle]] = defaultdict(list)
+    for series_id, pk, name, start, phase in (
+        Cycle.objects.filter(series_id__in=[s.pk for s in series])
+        .order_by("series_id", "-period_start")
+        .values_list("series_id", "id", "name", "period_start", "phase")
+    ):
+        if series_id is not None and start is not None:  # the check constraint: both set
+            made[series_id].append(SeriesCycle(pk, name, start, phase))
+    out = {}
+    for s in series:
+        starts = {c.period_start for c in made[s.pk]}
+        try:
+            upcoming = periods.next_missing(s.kind, s.first_start, starts, not_before=s.resume_from)
+        except periods.PeriodError:
+            upcoming = None
+        out[s.pk] = SeriesOverview(
+            cycles=made[s.pk],
+            next_period=upcoming,
+            next_creation_day=upcoming.creation_day(s.lead_days) if upcoming else None,
+        )
+    return out

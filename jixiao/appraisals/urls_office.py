@@ -1,14 +1,21 @@
-"""The performance office's appraisal pages: schemes, cycles, raters and one-time codes."""
+"""The performance office's appraisal pages: schemes, cycles, recurring series, raters and
+one-time codes."""
 
 from django.urls import URLPattern, path
 
-from jixiao.appraisals import views_cycles, views_schemes
+from jixiao.appraisals import views_cycles, views_schemes, views_series
 
 urlpatterns: list[URLPattern] = [
     path("schemes/", views_schemes.scheme_list, name="scheme_list"),
     path("schemes/new/", views_schemes.scheme_new, name="scheme_new"),
     path("schemes/<int:pk>/", views_schemes.scheme_detail, name="scheme_detail"),
     path("schemes/<int:pk>/edit/", views_schemes.scheme_edit, name="scheme_edit"),
+    path("series/", views_series.series_list, name="series_list"),
+    path("series/new/", views_series.series_new, name="series_new"),
+    path("series/run/", views_series.series_run, name="series_run"),
+    path("series/<int:pk>/", views_series.series_detail, name="series_detail"),
+    path("series/<int:pk>/edit/", views_series.series_edit, name="series_edit"),
+    path("series/<int:pk>/active/", views_series.series_active, name="series_active"),
     path("cycles/", views_cycles.cycle_list, name="cycle_list"),
     path("cycles/new/", views_cycles.cycle_new, name="cycle_new"),
     path("cycles/<int:pk>/", views_cycles.cycle_detail, name="cycle_detail"),

@@ -47,7 +47,11 @@ from jixiao.appraisals.models import (
     JobStatus,
     RaterGroup,
 )
-from jixiao.appraisals.permissions import can_create_cycles, can_manage_cycle
+from jixiao.appraisals.permissions import (
+    can_create_cycles,
+    can_manage_cycle,
+    can_see_series_pages,
+)
 from jixiao.appraisals.scoring import stale_since
 from jixiao.appraisals.selectors import (
     AssignmentFilter,
@@ -118,7 +122,12 @@ def cycle_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "appraisals/cycle_list.html",
-        {"form": form, "can_create": can_create_cycles(request.user), **context},
+        {
+            "form": form,
+            "can_create": can_create_cycles(request.user),
+            "can_see_series": can_see_series_pages(request.user),
+            **context,
+        },
     )
 
 
@@ -182,6 +191,7 @@ def _detail_context(request: HttpRequest, cycle: Cycle) -> dict[str, Any]:
     labels = dict(CyclePhase.choices)
     return {
         "cycle": cycle,
+        "series": cycle.series if cycle.series_id else None,
         "steps": _phase_steps(cycle),
         "next_phase": PHASE_ORDER[here + 1] if here + 1 < len(PHASE_ORDER) else None,
         "previous_phase": PHASE_ORDER[here - 1]
