@@ -18,6 +18,7 @@ import json
 import math
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -426,6 +427,17 @@ def _insert_missing_kpi_rows(cycle: Cycle, item_ids: list[int]) -> None:
     k, a = KpiScore._meta.db_table, Appraisal._meta.db_table
     items = ", ".join(["%s"] * len(item_ids))
     with connection.cursor() as cursor:
+        # Rows are unique per (appraisal, item): when there are as many as appraisals times
+        # items, none is missing, and counting is cheaper than looking for a missing one.
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM {a} WHERE cycle_id = %s) * %s, "
+            f"(SELECT COUNT(*) FROM {k} ks JOIN {a} ap ON ap.id = ks.appraisal_id "
+            f"WHERE ap.cycle_id = %s AND ks.item_id IN ({items}))",
+            [cycle.pk, len(set(item_ids)), cycle.pk, *item_ids],
+        )
+        wanted, present = cursor.fetchone()
+        if wanted == present:
+            return
         cursor.execute(
             f"INSERT INTO {k} (appraisal_id, item_id, override_reason, source_note, comment, "
             f"version) SELECT ap.id, it.id, '', '', '', 1 FROM {a} ap, "
@@ -830,45 +842,63 @@ def recompute_cycle(cycle_id: int, *, progress: Progress | None = None) -> dict[
     tie_of = grading.tie.tolist() if grading is not None else []
     refused_of = refused.tolist()
     id_list = ids.tolist()
-    ties = 0
-    with transaction.atomic():
-        for start in range(0, len(id_list), WRITE_CHUNK):
-            stop = min(start + WRITE_CHUNK, len(id_list))
-            explained = breakdown_json(arrays, scores, start, stop)
-            updates: list[tuple[Any, ...]] = []
-            for i in range(start, stop):
-                band = suggested = reason = ""
-                tie = False
-                if grading is not None:
-                    if refused_of[i]:
-                        band = suggested = order[-1]
-                        reason = "refused"
-                    elif suggested_of[i] != NO_GRADE:
-                        band = order[band_of[i]] if band_of[i] != NO_GRADE else ""
-                        suggested = order[suggested_of[i]]
-                        reason = grading.reason[i]
-                        tie = tie_of[i]
-                    else:
-                        reason = grading.reason[i]
-                ties += tie
-                updates.append(
-                    (
-                        id_list[i],
-                        totals[i] if _finite(totals[i]) else None,
-                        raw_totals[i] if _finite(raw_totals[i]) else None,
-                        rank_d[i] or None,
-                        rank_u[i] or None,
-                        band,
-                        suggested,
-                        reason,
-                        tie,
-                        explained[i - start],
-                        at,
-                    )
+
+    def chunk_rows(start: int, stop: int) -> tuple[list[tuple[Any, ...]], int]:
+        """The update rows of appraisals start…stop and how many of them are tied."""
+        explained = breakdown_json(arrays, scores, start, stop)
+        updates: list[tuple[Any, ...]] = []
+        tied = 0
+        for i in range(start, stop):
+            band = suggested = reason = ""
+            tie = False
+            if grading is not None:
+                if refused_of[i]:
+                    band = suggested = order[-1]
+                    reason = "refused"
+                elif suggested_of[i] != NO_GRADE:
+                    band = order[band_of[i]] if band_of[i] != NO_GRADE else ""
+                    suggested = order[suggested_of[i]]
+                    reason = grading.reason[i]
+                    tie = tie_of[i]
+                else:
+                    reason = grading.reason[i]
+            tied += tie
+            updates.append(
+                (
+                    id_list[i],
+                    totals[i] if _finite(totals[i]) else None,
+                    raw_totals[i] if _finite(raw_totals[i]) else None,
+                    rank_d[i] or None,
+                    rank_u[i] or None,
+                    band,
+                    suggested,
+                    reason,
+                    tie,
+                    explained[i - start],
+                    at,
                 )
+            )
+        return updates, tied
+
+    ties = 0
+    chunks = [
+        (start, min(start + WRITE_CHUNK, len(id_list)))
+        for start in range(0, len(id_list), WRITE_CHUNK)
+    ]
+    # The next chunk's rows are built in a second thread while the database writes this
+    # one (the thread only reads the arrays; the connection stays in this thread).
+    with transaction.atomic(), ThreadPoolExecutor(max_workers=2) as builder:
+        rater_stats = builder.submit(_rater_stat_rows, cycle, arrays, scores)
+        pending = builder.submit(chunk_rows, *chunks[0]) if chunks else None
+        for k, (_start, stop) in enumerate(chunks):
+            assert pending is not None
+            updates, tied = pending.result()
+            pending = builder.submit(chunk_rows, *chunks[k + 1]) if k + 1 < len(chunks) else None
+            ties += tied
             update_rows(Appraisal, APPRAISAL_SCORE_FIELDS, updates)
+            del updates
             report("write", 0.7 + 0.25 * stop / max(1, len(id_list)))
-        stats = _write_rater_stats(cycle, arrays, scores)
+        stats = _write_rater_stats(cycle, rater_stats.result())
         Cycle.objects.filter(pk=cycle.pk).update(group_stats=stats, computed_at=now)
     if connection.vendor == "postgresql" and len(id_list) >= ANALYZE_AFTER:
         # Statistics for the freshly written scores, as after any bulk load: planned with
@@ -908,14 +938,39 @@ def flag_json(flags: list[str]) -> str:
     return _flag_json(tuple(flags))
 
 
-def _write_rater_stats(
-    cycle: Cycle, arrays: SchemeArrays, scores: CycleScores
-) -> dict[str, list[float]]:
+RaterStatRows = tuple[list[tuple[Any, ...]], dict[str, list[float]]]
+
+
+def _write_rater_stats(cycle: Cycle, computed: RaterStatRows) -> dict[str, list[float]]:
     """Replace the cycle's rater statistics; return each group's mean and spread (for the
     incremental rescoring of one ratee)."""
     RaterStat.objects.filter(cycle=cycle).delete()
+    rows, groups_stats = computed
+    insert_rows(
+        RaterStat,
+        [
+            "cycle",
+            "group",
+            "rater",
+            "alias",
+            "ratings",
+            "ratees",
+            "mean",
+            "sd",
+            "halo",
+            "top_share",
+            "flags",
+        ],
+        rows,
+    )
+    return groups_stats
+
+
+def _rater_stat_rows(cycle: Cycle, arrays: SchemeArrays, scores: CycleScores) -> RaterStatRows:
+    """The rows of the cycle's rater statistics and each group's mean and spread (no
+    database work: it runs beside the writing of the scores)."""
     if not scores.ratings.size:
-        return {}
+        return [], {}
     rg, values, raters = scores.r_group, scores.r_value, scores.raters
     stats = engine.rater_statistics(
         values, scores.r_rater, scores.r_appraisal, scores.r_item, rg, top_score=95.0
@@ -971,29 +1026,12 @@ def _write_rater_stats(
     for j, x in enumerate(anonymous_rows):
         alias_counter[x[1]] += 1
         anonymous_rows[j] = (*x[:3], f"#{alias_counter[x[1]]}", *x[4:])
-    insert_rows(
-        RaterStat,
-        [
-            "cycle",
-            "group",
-            "rater",
-            "alias",
-            "ratings",
-            "ratees",
-            "mean",
-            "sd",
-            "halo",
-            "top_share",
-            "flags",
-        ],
-        [(*x[:10], flag_json(x[10])) for x in named + anonymous_rows],
-    )
     groups_stats: dict[str, list[float]] = {}
     for g, code in enumerate(arrays.group_codes):
         v = values[rg == g]
         if v.size:
             groups_stats[code] = [float(v.mean()), float(v.std())]
-    return groups_stats
+    return [(*x[:10], flag_json(x[10])) for x in named + anonymous_rows], groups_stats
 
 
 def recompute_appraisals(appraisal_ids: list[int], *, cycle: Cycle | None = None) -> None:

@@ -119,6 +119,10 @@ def _update_by_copy(
             with cursor.cursor.copy(f"COPY {temp} ({', '.join(names)}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
+            # Without statistics the planner takes the new table for a large one and hashes
+            # the whole target table for every batch (half the time of a 10,000-row update
+            # of 100,000 appraisals); with them it walks the primary key.
+            cursor.execute(f"ANALYZE {temp}")
             cursor.execute(
                 f"UPDATE {table} SET {assignments} FROM {temp} AS t "
                 f"WHERE {table}.{names[0]} = t.{names[0]}"
