@@ -1073,6 +1073,9 @@ def recompute_appraisals(appraisal_ids: list[int], *, cycle: Cycle | None = None
     )
 
 
+SERIAL_RATERS = 50
+
+
 def _rater_stats_for(
     cycle: Cycle, arrays: SchemeArrays, ratings: np.ndarray
 ) -> dict[tuple[int, int], tuple[int, float, float]]:
@@ -1114,9 +1117,17 @@ def _rater_stats_for(
         f"AND {group} IN ({', '.join(['%s'] * len(standardized))}) "
         f"AND ({' OR '.join(who)}) GROUP BY {group}, a.rater_id, a.code_id, a.status"
     )
+    # Tens of thousands of rows at most (a grid's raters): PostgreSQL may plan parallel
+    # workers for them, whose start costs more than they save. One form's few raters are
+    # never planned in parallel, so it is spared the two extra statements.
+    serial = connection.vendor == "postgresql" and len(named) + len(coded) > SERIAL_RATERS
     with connection.cursor() as cursor:
+        if serial:
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         cursor.execute(sql, params)
         found = cursor.fetchall()
+        if serial:
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather TO DEFAULT")
     scheme_group = {g: i for i, g in enumerate(arrays.group_codes)}
     out: dict[tuple[int, int], tuple[int, float, float]] = {}
     for code, rater_id, code_id, status, n, total, squares in found:
