@@ -32,12 +32,13 @@ from django.db.models import Model
 from django.utils import timezone
 
 from jixiao.accounts.models import User
-from jixiao.appraisals import codes, cycles, rating, schemes, scoring
+from jixiao.appraisals import codes, cycles, rating, schemes, scoring, series
 from jixiao.appraisals.models import (
     Appraisal,
     Assignment,
     AssignmentStatus,
     Cycle,
+    CycleKind,
     CyclePhase,
     RaterGroup,
     Rating,
@@ -464,6 +465,38 @@ def _use_codes(
     return used
 
 
+def _regular_series(
+    actor: Actor, user: Any, scheme: Scheme, unit: Department, day: datetime.date
+) -> None:
+    """The quarterly regular appraisal (平时考核) as a recurring series from the next quarter:
+    the office sees when its next cycle will be created, and nothing is created yet."""
+    quarter = (day.month - 1) // 3
+    first = (
+        datetime.date(day.year + 1, 1, 1)
+        if quarter == 3
+        else datetime.date(day.year, quarter * 3 + 4, 1)
+    )
+    series.series_create(
+        actor=actor,
+        user=user,
+        today=day,
+        data=series.SeriesData(
+            name="{period}平时考核",
+            kind=CycleKind.QUARTERLY,
+            unit_id=unit.pk,
+            scheme_id=scheme.pk,
+            first_start=first,
+            population=cycles.Population(department_ids=[unit.pk]),
+            deadline_offsets={
+                CyclePhase.SELF_ASSESSMENT: 5,
+                CyclePhase.RATING: 12,
+                CyclePhase.RESULTS: 20,
+            },
+            lead_days=7,
+        ),
+    )
+
+
 def build_appraisals_demo(
     *,
     seed: int = org_demo.DEFAULT_SEED,
@@ -522,6 +555,7 @@ def build_appraisals_demo(
         },
         seed,
     )
+    _regular_series(actor, perfadmin, scheme, unit, day)
     batch: codes.NewBatch | None = None
     found = _code_department(current, unit)
     if found is not None:

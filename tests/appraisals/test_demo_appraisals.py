@@ -221,3 +221,13 @@ def test_demo_command_builds_and_rebuilds_the_appraisals(db):
     call_command("demo", "--reset", "--people", "60", "--seed", "5", stdout=io.StringIO())
     assert Appraisal.objects.count() == before
     assert Scheme.objects.count() == 1 and Cycle.objects.count() == 2
+
+
+def test_the_regular_appraisal_is_a_quarterly_series_starting_next_quarter(built):
+    from jixiao.appraisals.models import CycleSeries
+
+    only = CycleSeries.objects.get()
+    assert only.kind == "quarterly" and only.is_active
+    assert only.first_start > TODAY and only.first_start.day == 1
+    assert only.first_start.month in (1, 4, 7, 10)
+    assert not Cycle.objects.filter(series=only).exists()
