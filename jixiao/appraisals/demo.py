@@ -481,7 +481,7 @@ def _regular_series(
         user=user,
         today=day,
         data=series.SeriesData(
-            name="{period}平时考核",
+            name="平时考核",
             kind=CycleKind.QUARTERLY,
             unit_id=unit.pk,
             scheme_id=scheme.pk,
