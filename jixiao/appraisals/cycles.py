@@ -30,6 +30,7 @@ from jixiao.appraisals.models import (
     CyclePhase,
     Eligibility,
     RaterGroup,
+    Rating,
     Scheme,
     UnitGrade,
 )
@@ -583,8 +584,10 @@ def assignments_reassign(
         if (a[1], a[2]) not in clash and a[3] != to_rater_id
     ]
     ids = [a[0] for a in movable]
+    # The new rater starts afresh: the previous rater's draft scores and comment are theirs.
+    Rating.objects.filter(assignment_id__in=ids).delete()
     moved = Assignment.objects.filter(pk__in=ids).update(
-        rater_id=to_rater_id, status=AssignmentStatus.OPEN, version=F("version") + 1
+        rater_id=to_rater_id, status=AssignmentStatus.OPEN, comment="", version=F("version") + 1
     )
     audit.record(
         actor,

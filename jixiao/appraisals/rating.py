@@ -238,9 +238,9 @@ def write_ratings(
     comments = {e.assignment_id: e.comment.strip()[:2000] for e in entries if e.comment.strip()}
     for pk, text in comments.items():
         Assignment.objects.filter(pk=pk).update(comment=text)
-    drafted = [i for i in ids if assignments[i].status != AssignmentStatus.OPEN]
-    if drafted:  # an open assignment has no ratings yet
-        Rating.objects.filter(assignment_id__in=drafted).delete()
+    # Always: an assignment handed over or re-added is open again but may keep the draft
+    # ratings it had.
+    Rating.objects.filter(assignment_id__in=ids).delete()
     insert_rows(Rating, ["assignment", "item", "value", "level"], rows)
     _audit(actor, entries, assignments, rows, submit)
     if submit:

@@ -24,6 +24,7 @@ from jixiao.appraisals.models import (
     CyclePhase,
     JobKind,
     JobStatus,
+    Rating,
     RatingCode,
     Scheme,
 )
@@ -562,6 +563,39 @@ def test_reassign_a_leaving_raters_unfinished_work(org, cycle, client_for):
         .exclude(group="self")
         .exists()
     )
+
+
+def test_a_handed_over_draft_starts_empty_for_the_new_rater(org, cycle, client_for):
+    draft = assignment(cycle, org.employee, "peer", org.peer)
+    items = rating.items_for_groups(cycle.scheme_id)["peer"]
+    peer_user = org.peer.user
+    rating.ratings_save(
+        actor=actor(peer_user),
+        user=peer_user,
+        entries=[
+            rating.AssignmentInput(
+                draft.pk,
+                draft.version,
+                [rating.RatingInput(item_id=next(iter(items)), level=2)],
+                "草稿意见",
+            )
+        ],
+        submit=False,
+    )
+    assert Rating.objects.filter(assignment=draft).exists()
+    response = client_for("perfadmin").post(
+        f"/appraisals/cycles/{cycle.pk}/reassign/",
+        {"from_rater": org.peer.pk, "to_rater": org.outsider.pk},
+    )
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.rater_id == org.outsider.pk and draft.status == AssignmentStatus.OPEN
+    assert not Rating.objects.filter(assignment=draft).exists() and draft.comment == ""
+    # the new rater submits without tripping over the old draft
+    submit(cycle, org.employee, "peer", org.outsider, org.users["outsider"], 4)
+    draft.refresh_from_db()
+    assert draft.status == AssignmentStatus.SUBMITTED
+    assert Rating.objects.filter(assignment=draft).count() == len(items)
 
 
 def test_workload_counts_per_rater_and_group(org, cycle, client_for):
