@@ -856,7 +856,10 @@ def cmd_calibrate(args: argparse.Namespace, out: TextIO) -> int:
         + "\n"
     )
     out.write(
-        f"\n按评价人标准化，收缩系数 shrinkage k = {args.shrinkage:g}（评价人评过 n 人时权重 n/(n+k)）\n"
+        f"\n按评价人标准化，收缩系数 shrinkage k = {args.shrinkage:g}：校正后 = w × 标准化分 + (1 − w) × 原始分，"
+        f"w = n/(n+k)，n 为该评价人给出的评分条数（有 group 列时按组分别计）\n"
+        f"Per-rater standardization, shrinkage k = {args.shrinkage:g}: corrected = w × standardized "
+        f"+ (1 − w) × raw, w = n/(n+k), n = the number of ratings the rater gave (per group with a group column)\n"
     )
     return EXIT_OK
 

@@ -167,7 +167,61 @@ def validate_cycle(
                     "population", "required", _("Choose the departments or people appraised.")
                 )
             )
+        errors += _named_people_errors(user, unit, data.population.person_ids)
     return errors, unit, scheme
+
+
+def _named_people_errors(
+    user: Any | None, unit: Department, person_ids: list[int]
+) -> list[FieldError]:
+    """One error per named person who does not exist, lies outside the unit's subtree or
+    (with a user) outside the departments the user manages: nobody appraises, and then reads
+    the appraisals of, people they could not choose on the form. A person is named by their
+    employee number when the user may see them (by id otherwise, which tells nothing new)."""
+    if not person_ids:
+        return []
+    found = {
+        pid: (path, number)
+        for pid, path, number in Person.objects.filter(pk__in=person_ids).values_list(
+            "id", "department__path", "employee_no"
+        )
+    }
+    scope = scope_for(user) if user is not None else None
+    errors: list[FieldError] = []
+    for pid in dict.fromkeys(person_ids):
+        if pid not in found:
+            errors.append(
+                FieldError(
+                    "population.person_ids",
+                    "unknown_person",
+                    _("Unknown person %(person)s.") % {"person": pid},
+                )
+            )
+            continue
+        path, number = found[pid]
+        in_unit = path.startswith(unit.path)
+        managed = scope is None or scope.covers_path(path, manage=True)
+        if in_unit and managed:
+            continue
+        readable = scope is None or scope.covers_path(path)
+        label = number if number and readable else str(pid)
+        if not in_unit:
+            errors.append(
+                FieldError(
+                    "population.person_ids",
+                    "outside_unit",
+                    _("Person %(person)s is not in the cycle's unit.") % {"person": label},
+                )
+            )
+        else:
+            errors.append(
+                FieldError(
+                    "population.person_ids",
+                    "outside_scope",
+                    _("Person %(person)s is not among the people you manage.") % {"person": label},
+                )
+            )
+    return errors
 
 
 @transaction.atomic(durable=True)

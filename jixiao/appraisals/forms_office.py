@@ -147,8 +147,9 @@ class SchemeForm(TablerForm):
         min_value=0,
         max_value=1000,
         help_text=_(
-            "A rater who rated n people is corrected with weight n/(n+k): the larger k, the "
-            "less a rater with few ratees is corrected."
+            "n is the number of ratings a rater gave in the group (people × items); their "
+            "corrected score is n/(n+k) of the standardized score plus k/(n+k) of their own "
+            "score: the larger k, the less a rater with few ratings is corrected."
         ),
     )
     new_hire_months = forms.IntegerField(
@@ -829,6 +830,7 @@ class CycleForm(PopulationForm):
 
 CYCLE_FIELD_MAP = {
     "population": "departments",
+    "population.person_ids": "people",
     **{f"deadlines.{p}": f"deadline_{p}" for p in PHASE_ORDER},
 }
 
@@ -924,6 +926,7 @@ class SeriesForm(PopulationForm):
 
 SERIES_FIELD_MAP = {
     "population": "departments",
+    "population.person_ids": "people",
     **{f"deadline_offsets.{p}": f"offset_{p}" for p in DEADLINE_PHASES},
 }
 

@@ -3,9 +3,10 @@ cycle in a ZIP file (written by a background task).
 
 WeasyPrint lays the page out with the Debian fonts-noto-cjk fonts; the CJK font is set on
 `html`, not `body`, so the page margin boxes (page numbers) use it too. The form holds the
-person's details, the period, their summary (述职), the section scores and the suggested grade,
-and blank space for the supervisor's and the committee's opinions and the person's own opinion
-(本人签署意见), each with a signature and a date. It never holds anything per rater.
+person's details, the period, their summary (述职; a draft only on the person's own form), the
+section scores and the suggested grade, and blank space for the supervisor's and the
+committee's opinions and the person's own opinion (本人签署意见), each with a signature and a
+date. It never holds anything per rater.
 """
 
 from __future__ import annotations
@@ -50,14 +51,17 @@ def form_context(
     sections: list[SchemeSection],
     *,
     with_scores: bool,
+    summary: str | None = None,
 ) -> dict[str, Any]:
     """What the form shows; no queries (the caller loaded the appraisal with its person,
-    department and post, and the cycle's results once)."""
+    department and post, and the cycle's results once). The personal summary is the
+    submitted one unless the caller passes what its reader may see (their own draft)."""
     cycle = appraisal.cycle
     scores = section_scores(appraisal, sections)
     return {
         "a": appraisal,
         "cycle": cycle,
+        "summary": submitted_summary(appraisal) if summary is None else summary,
         "title": form_title(cycle),
         "person": appraisal.person,
         "sections": [
@@ -73,6 +77,11 @@ def form_context(
     }
 
 
+def submitted_summary(appraisal: Appraisal) -> str:
+    """The summary once submitted; a draft is the person's alone."""
+    return appraisal.summary if appraisal.self_submitted_at is not None else ""
+
+
 def _html(context: dict[str, Any]) -> str:
     return render_to_string("appraisals/form_pdf.html", context)
 
@@ -85,11 +94,16 @@ def _pdf(html: str, font_config: Any = None) -> bytes:
     return out
 
 
-def appraisal_form_pdf(appraisal: Appraisal, *, with_scores: bool) -> bytes:
-    """One person's form. `with_scores` is False for the person before results show."""
+def appraisal_form_pdf(
+    appraisal: Appraisal, *, with_scores: bool, summary: str | None = None
+) -> bytes:
+    """One person's form. `with_scores` is False for the person before results show;
+    `summary` is the summary its reader may see (self_assessment.can_read_summary), by default
+    the submitted one only."""
     results = cycle_results(appraisal.cycle)
     sections = list(appraisal.cycle.scheme.sections.order_by("position", "id"))
-    return _pdf(_html(form_context(appraisal, results, sections, with_scores=with_scores)))
+    context = form_context(appraisal, results, sections, with_scores=with_scores, summary=summary)
+    return _pdf(_html(context))
 
 
 def form_file_name(appraisal: Appraisal) -> str:

@@ -32,6 +32,8 @@ from jixiao.appraisals.models import (
     Assignment,
     AssignmentStatus,
     Cycle,
+    CycleKind,
+    CyclePhase,
     Eligibility,
     KpiScore,
     KpiSource,
@@ -117,19 +119,29 @@ def _scheme_arrays(scheme: Scheme) -> SchemeArrays:
         )
     )
     groups = list(scheme.groups.order_by("id"))
+    # A section fed by the regular cycles is scored through one virtual item of its own
+    # (negative id: no row has it), whose score is the mean of the person's regular results.
+    feed_items = [
+        (-s.pk, FEED_ITEM_CODE, s.name, section_pos[s.pk])
+        for s in sections
+        if s.kind == SectionKind.FEED
+    ]
     return SchemeArrays(
         section_codes=[s.code for s in sections],
         section_names=[s.name for s in sections],
         section_kinds=[s.kind for s in sections],
         section_weights=np.array([float(s.weight) for s in sections]),
-        item_ids=np.array([i.pk for i in items], dtype=np.int64),
-        item_codes=[i.code for i in items],
-        item_names=[i.name for i in items],
-        item_section=np.array([section_pos[i.section_id] for i in items], dtype=np.int64),
-        item_weight=np.array([float(i.weight) for i in items]),
-        item_max=np.array([float(i.max_score) for i in items]),
-        item_source=[i.kpi_source for i in items],
-        item_indicator=[i.indicator_id for i in items],
+        item_ids=np.array([i.pk for i in items] + [f[0] for f in feed_items], dtype=np.int64),
+        item_codes=[i.code for i in items] + [f[1] for f in feed_items],
+        item_names=[i.name for i in items] + [f[2] for f in feed_items],
+        item_section=np.array(
+            [section_pos[i.section_id] for i in items] + [f[3] for f in feed_items],
+            dtype=np.int64,
+        ),
+        item_weight=np.array([float(i.weight) for i in items] + [100.0] * len(feed_items)),
+        item_max=np.array([float(i.max_score) for i in items] + [100.0] * len(feed_items)),
+        item_source=[i.kpi_source for i in items] + [""] * len(feed_items),
+        item_indicator=[i.indicator_id for i in items] + [None] * len(feed_items),
         group_codes=[g.group for g in groups],
         groups=[engine.GroupSpec(float(g.weight), int(g.min_responses)) for g in groups],
         group_standardize=np.array([bool(g.standardize) for g in groups]),
@@ -137,6 +149,77 @@ def _scheme_arrays(scheme: Scheme) -> SchemeArrays:
         grades=list(scheme.grades),
         quota_rules=list(scheme.quota_rules),
         shrinkage=float(scheme.shrinkage),
+    )
+
+
+FEED_ITEM_CODE = "regular-mean"
+"""The code of a fed section's virtual item in breakdowns."""
+REGULAR_KINDS = (CycleKind.MONTHLY, CycleKind.QUARTERLY, CycleKind.HALF_YEAR)
+FINAL_PHASES = (CyclePhase.RESULTS, CyclePhase.CLOSED)
+
+
+def feed_score_arrays(
+    cycle: Cycle, arrays: SchemeArrays, appraisal_ids: list[int] | None = None
+) -> Direct:
+    """(appraisal, virtual item, score) for every section fed by the regular cycles: the mean
+    total of the person's appraisals in the unit's monthly, quarterly and half-yearly cycles
+    that lie within this cycle's period and show their results. A person without any has no
+    score there, and the section's weight goes to the others."""
+    virtual = [
+        int(pk)
+        for pk, code in zip(arrays.item_ids.tolist(), arrays.item_codes, strict=True)
+        if pk < 0 and code == FEED_ITEM_CODE
+    ]
+    empty = np.zeros(0, dtype=np.int64)
+    if not virtual:
+        return empty, empty, np.zeros(0)
+    a, c = Appraisal._meta.db_table, Cycle._meta.db_table
+    quote = connection.ops.quote_name
+    kinds = ", ".join(["%s"] * len(REGULAR_KINDS))
+    phases = ", ".join(["%s"] * len(FINAL_PHASES))
+    sql = (
+        f"SELECT ap.id, AVG(f.total) FROM {a} ap "
+        f"JOIN {a} f ON f.person_id = ap.person_id "
+        f"JOIN {c} c ON c.id = f.cycle_id "
+        f"WHERE ap.cycle_id = %s AND c.id <> %s AND c.unit_id = %s "
+        f"AND c.kind IN ({kinds}) AND c.phase IN ({phases}) "
+        f"AND c.start >= %s AND c.{quote('end')} <= %s AND f.total IS NOT NULL"
+    )
+    params: list[Any] = [
+        cycle.pk,
+        cycle.pk,
+        cycle.unit_id,
+        *REGULAR_KINDS,
+        *FINAL_PHASES,
+        cycle.start,
+        cycle.end,
+    ]
+    if appraisal_ids is not None:
+        sql += f" AND ap.id IN ({', '.join(['%s'] * len(appraisal_ids))})"
+        params += appraisal_ids
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " GROUP BY ap.id", params)
+        found = cursor.fetchall()
+    ids = np.array([row[0] for row in found], dtype=np.int64)
+    means = np.array([float(row[1]) for row in found], dtype=np.float64)
+    return (
+        np.tile(ids, len(virtual)),
+        np.repeat(np.array(virtual, dtype=np.int64), ids.size),
+        np.tile(means, len(virtual)),
+    )
+
+
+def _with_feeds(
+    cycle: Cycle, arrays: SchemeArrays, direct: Direct, appraisal_ids: list[int] | None = None
+) -> Direct:
+    """The KPI scores and the fed sections' scores together."""
+    fed = feed_score_arrays(cycle, arrays, appraisal_ids)
+    if not fed[0].size:
+        return direct
+    return (
+        np.concatenate([np.asarray(direct[0], dtype=np.int64), fed[0]]),
+        np.concatenate([np.asarray(direct[1], dtype=np.int64), fed[1]]),
+        np.concatenate([np.asarray(direct[2], dtype=np.float64), fed[2]]),
     )
 
 
@@ -798,7 +881,7 @@ def recompute_cycle(cycle_id: int, *, progress: Progress | None = None) -> dict[
         compute_kpis(cycle, arrays, [(a, p) for a, p, _d, _e in rows])
     report("read", 0.2)
     ratings = submitted_ratings(cycle)
-    direct = kpi_score_arrays(cycle)
+    direct = _with_feeds(cycle, arrays, kpi_score_arrays(cycle))
     report("compute", 0.45)
     ids = np.array([r[0] for r in rows], dtype=np.int64)
     scores = _compute(cycle, arrays, ids, ratings, direct)
@@ -1048,7 +1131,7 @@ def recompute_appraisals(appraisal_ids: list[int], *, cycle: Cycle | None = None
     arrays = scheme_arrays(cycle)
     ids = sorted(set(appraisal_ids))
     ratings = submitted_ratings(cycle, ids)
-    direct = kpi_score_arrays(cycle, ids)
+    direct = _with_feeds(cycle, arrays, kpi_score_arrays(cycle, ids), ids)
     stats: dict[tuple[int, int], tuple[int, float, float]] = {}
     if ratings.size and arrays.group_standardize.any():
         stats = _rater_stats_for(cycle, arrays, ratings)

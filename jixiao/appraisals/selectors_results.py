@@ -24,7 +24,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -47,6 +59,7 @@ from jixiao.appraisals.permissions import (
     can_see_cycle_office,
     shows_results,
 )
+from jixiao.appraisals.scoring import FEED_ITEM_CODE
 from jixiao.core.errors import forbidden
 from jixiao.engine.appraisal import head_count
 from jixiao.org.access import scope_for
@@ -604,6 +617,8 @@ class ResultView:
     stale: bool
     results: CycleResults | None = None
     """The cycle's grade counts and rules (with its sections), when shown."""
+    summary: str = ""
+    """The personal summary as this reader may see it (self_assessment.can_read_summary)."""
 
     @property
     def is_office(self) -> bool:
@@ -621,8 +636,10 @@ def _f(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def result_view(appraisal: Appraisal, viewer: Viewer) -> ResultView:
-    """Everything the result page shows; a fixed number of queries."""
+def result_view(appraisal: Appraisal, viewer: Viewer, *, summary: str = "") -> ResultView:
+    """Everything the result page shows; a fixed number of queries. `summary` is the
+    personal summary the reader may see (their own draft, else only a submitted one: see
+    self_assessment.can_read_summary), empty when none."""
     cycle = appraisal.cycle
     shown = viewer == "office" or shows_results(cycle)
     scheme_sections = list(cycle.scheme.sections.order_by("position", "id"))
@@ -719,6 +736,7 @@ def result_view(appraisal: Appraisal, viewer: Viewer) -> ResultView:
         tie=results.tie_of(appraisal) if results is not None else None,
         stale=bool(results and results.stale),
         results=results,
+        summary=summary,
     )
 
 
@@ -814,6 +832,20 @@ def get_cycle_for_results(user: Any, pk: int, *, team: bool = False) -> Cycle:
     if not team or not has_team or not shows_results(cycle):
         raise forbidden()
     return cycle
+
+
+def team_cycles(user: Any, cycles: Iterable[Cycle]) -> set[int]:
+    """Of these cycles, those with some of their people in the user's read scope: their team
+    results page opens for the user once results show (`get_cycle_for_results(team=True)`).
+    One query, whatever the number of cycles."""
+    ids = [c.pk for c in cycles]
+    if not ids:
+        return set()
+    team = Appraisal.objects.filter(cycle_id=OuterRef("pk"))
+    q = team_q(user)
+    if q is not None:
+        team = team.filter(q)
+    return set(Cycle.objects.filter(pk__in=ids).filter(Exists(team)).values_list("pk", flat=True))
 
 
 def results_filtered(
@@ -932,6 +964,16 @@ def _direct_items(
     from the scheme (a breakdown written before it held only codes keeps its own)."""
     out = []
     for entry in stored:
+        if entry.get("code") == FEED_ITEM_CODE and section.kind == SectionKind.FEED:
+            out.append(
+                {
+                    "code": FEED_ITEM_CODE,
+                    "name": _("Mean of the regular cycles' results"),
+                    "weight": 100.0,
+                    "score": _f(entry.get("score")),
+                }
+            )
+            continue
         item = item_by_code.get((section.pk, str(entry.get("code"))))
         out.append(
             {

@@ -4,8 +4,9 @@ reminders and one-time code sheets.
 
 Access: every page goes through selectors.get_cycle_for_user: a cycle outside the user's
 view answers 404; a department head who sees the cycle (for its results) gets 403 on these
-office pages; auditors and unit leaders read them; the unit's performance administrators
-(and system administrators) change things.
+office pages, so the list links their cycles to the team results instead (once shown);
+auditors and unit leaders read them; the unit's performance administrators (and system
+administrators) change things.
 """
 
 from __future__ import annotations
@@ -50,7 +51,9 @@ from jixiao.appraisals.models import (
 from jixiao.appraisals.permissions import (
     can_create_cycles,
     can_manage_cycle,
+    can_see_cycle_office,
     can_see_series_pages,
+    shows_results,
 )
 from jixiao.appraisals.scoring import stale_since
 from jixiao.appraisals.selectors import (
@@ -71,6 +74,7 @@ from jixiao.appraisals.selectors import (
     rater_workload,
     tied_appraisals,
 )
+from jixiao.appraisals.selectors_results import team_cycles
 from jixiao.core.actor import actor_from_request
 from jixiao.core.errors import DomainError, forbidden
 from jixiao.core.forms import apply_domain_error
@@ -126,9 +130,27 @@ def cycle_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "can_create": can_create_cycles(request.user),
             "can_see_series": can_see_series_pages(request.user),
+            "rows": _cycle_rows(request.user, list(context["page_obj"].object_list)),
             **context,
         },
     )
+
+
+def _cycle_rows(user: Any, page: list[Cycle]) -> list[tuple[Cycle, str]]:
+    """Each cycle of the page with what its name links to for this user: "office" (the
+    cycle's page), "team" (the team results of a department head, once results show),
+    "later" (their team's results, not shown yet) or "" (nothing they may open)."""
+    office = {c.pk for c in page if can_see_cycle_office(user, c)}
+    team = team_cycles(user, [c for c in page if c.pk not in office])
+    rows: list[tuple[Cycle, str]] = []
+    for c in page:
+        if c.pk in office:
+            rows.append((c, "office"))
+        elif c.pk in team:
+            rows.append((c, "team" if shows_results(c) else "later"))
+        else:
+            rows.append((c, ""))
+    return rows
 
 
 @login_required

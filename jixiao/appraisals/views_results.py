@@ -44,6 +44,7 @@ from jixiao.appraisals.selectors_results import (
     team_q,
     tie_text,
 )
+from jixiao.appraisals.self_assessment import can_read_summary
 from jixiao.core.actor import actor_from_request
 from jixiao.core.errors import DomainError, forbidden
 from jixiao.core.forms import apply_domain_error
@@ -56,11 +57,16 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # ---------------------------------------------------------------- one person's result
 
 
+def _summary(request: HttpRequest, appraisal: Appraisal) -> str:
+    """The personal summary this reader sees: their own draft, else a submitted one only."""
+    return appraisal.summary if can_read_summary(request.user, appraisal) else ""
+
+
 @login_required
 @require_GET
 def result_detail(request: HttpRequest, pk: int) -> HttpResponse:
     appraisal, viewer = get_appraisal_for_results(request.user, pk)
-    view = result_view(appraisal, viewer)
+    view = result_view(appraisal, viewer, summary=_summary(request, appraisal))
     cycle = appraisal.cycle
     return render(
         request,
@@ -83,7 +89,9 @@ def result_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     person's own form carries no scores."""
     appraisal, viewer = get_appraisal_for_results(request.user, pk)
     with_scores = viewer == "office" or shows_results(appraisal.cycle)
-    data = appraisal_form_pdf(appraisal, with_scores=with_scores)
+    data = appraisal_form_pdf(
+        appraisal, with_scores=with_scores, summary=_summary(request, appraisal)
+    )
     response = HttpResponse(data, content_type="application/pdf")
     name = form_file_name(appraisal)
     response["Content-Disposition"] = (
