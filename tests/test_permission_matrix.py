@@ -2916,6 +2916,12 @@ PAGE_ROWS += [
         lambda o: _oc(o, "workload/"),
         office_reads(),
     ),
+    page(
+        "appraisals/cycles/<int:pk>/rater-stats/",
+        "GET",
+        lambda o: _oc(o, "rater-stats/"),
+        office_reads(),
+    ),
     page("appraisals/cycles/<int:pk>/codes/", "GET", lambda o: _oc(o, "codes/"), office_reads()),
     page(
         "appraisals/cycles/<int:pk>/codes/",
@@ -2965,6 +2971,11 @@ API_ROWS += [
     op(
         "GET /api/appraisals/cycles/{cycle_id}/assignments",
         lambda o: f"/api/appraisals/cycles/{office_cycle(o).pk}/assignments",
+        office_reads(),
+    ),
+    op(
+        "GET /api/appraisals/cycles/{cycle_id}/rater-stats",
+        lambda o: f"/api/appraisals/cycles/{office_cycle(o).pk}/rater-stats",
         office_reads(),
     ),
     op(

@@ -1,5 +1,6 @@
 """The performance office's appraisal API: cycles (list, detail, create, phase), rater
-assignments (list, add, cancel), the full recompute as a background job and the job's status.
+assignments (list, add, cancel), rater statistics, the full recompute as a background job and
+the job's status.
 
 Same rules as the pages: selectors decide what the caller sees (a cycle outside it answers
 404; a department head who sees a cycle gets 403 on its office data), the services decide
@@ -19,7 +20,7 @@ from ninja import Field, Query, Router, Schema, Status
 from jixiao.accounts.api_auth import api_user
 from jixiao.accounts.models import User
 from jixiao.appraisals import cycles, jobs
-from jixiao.appraisals.models import Assignment, Cycle, CycleJob, JobKind
+from jixiao.appraisals.models import Assignment, Cycle, CycleJob, JobKind, RaterStat
 from jixiao.appraisals.permissions import can_create_cycles
 from jixiao.appraisals.scoring import stale_since
 from jixiao.appraisals.selectors import (
@@ -32,6 +33,12 @@ from jixiao.appraisals.selectors import (
     get_cycle_for_user,
     get_job_for_user,
     latest_job,
+)
+from jixiao.appraisals.selectors_raters import (
+    FLAGS,
+    RaterStatFilter,
+    counts_shown,
+    rater_stats_filtered,
 )
 from jixiao.core.actor import Actor, client_ip
 from jixiao.core.api_errors import ERROR_RESPONSES, ErrorOut
@@ -290,6 +297,44 @@ class CancelIn(InputSchema):
     reason: str = ""
 
 
+class RaterStatOut(Schema):
+    group: str
+    rater_id: int | None = Field(description="Empty in anonymous groups and for one-time codes.")
+    rater_name: str | None
+    employee_no: str | None
+    alias: str = Field(description='In anonymous groups: "#7", linked to nobody; else empty.')
+    ratings: int | None = Field(description="Empty for an alias: it would tell who rated.")
+    ratees: int | None = Field(description="People rated; empty for an alias.")
+    mean: float
+    sd: float
+    halo: float | None = Field(description="Mean correlation between items; empty if unknown.")
+    top_share: float = Field(description="Share of top scores (95 or more), from 0 to 1.")
+    flags: list[str] = Field(description=f"Any of: {', '.join(FLAGS)}.")
+
+    @classmethod
+    def of(cls, s: RaterStat) -> RaterStatOut:
+        named = s.rater if counts_shown(s) else None
+        return cls(
+            group=s.group,
+            rater_id=named.pk if named is not None else None,
+            rater_name=named.name if named is not None else None,
+            employee_no=named.employee_no if named is not None else None,
+            alias="" if named is not None else s.alias,
+            ratings=s.ratings if named is not None else None,
+            ratees=s.ratees if named is not None else None,
+            mean=s.mean,
+            sd=s.sd,
+            halo=s.halo,
+            top_share=s.top_share,
+            flags=[flag for flag in s.flags if flag in FLAGS],
+        )
+
+
+class RaterStatFilters(Schema):
+    group: str = ""
+    flag: str = Field("", description=f"One of: {', '.join(FLAGS)}.")
+
+
 class JobStarted(Schema):
     job_id: int
     status: str
@@ -411,6 +456,25 @@ def assignment_list(
     )
     hidden = frozenset(anonymous_groups(cycle))
     return paginate(assignments_filtered(cycle, f), paging, lambda a: AssignmentOut.of(a, hidden))
+
+
+@router.get(
+    "/appraisals/cycles/{int:cycle_id}/rater-stats",
+    response={200: Page[RaterStatOut], **ERROR_RESPONSES},
+    summary="A cycle's rater statistics",
+)
+def rater_stat_list(
+    request: HttpRequest,
+    cycle_id: int,
+    filters: Query[RaterStatFilters],
+    paging: Query[PageParams],
+) -> dict[str, Any]:
+    """Per rater and group, from the last full recompute, by group then mean descending:
+    mean, spread, halo index and share of top scores, with their flags. Raters of anonymous
+    groups and one-time codes carry only an alias, linked to nobody."""
+    cycle = get_cycle_for_user(api_user(request), cycle_id, office=True)
+    f = RaterStatFilter(group=filters.group, flag=filters.flag)
+    return paginate(rater_stats_filtered(cycle, f), paging, RaterStatOut.of)
 
 
 def _assignment(cycle: Cycle, assignment_id: int) -> AssignmentOut:

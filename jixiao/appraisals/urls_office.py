@@ -37,6 +37,11 @@ urlpatterns: list[URLPattern] = [
     ),
     path("cycles/<int:pk>/reassign/", views_cycles.cycle_reassign, name="cycle_reassign"),
     path("cycles/<int:pk>/workload/", views_cycles.cycle_workload, name="cycle_workload"),
+    path(
+        "cycles/<int:pk>/rater-stats/",
+        views_cycles.cycle_rater_stats,
+        name="cycle_rater_stats",
+    ),
     path("cycles/<int:pk>/codes/", views_cycles.cycle_codes, name="cycle_codes"),
     path(
         "cycles/<int:pk>/codes/<int:batch_id>/",

@@ -1,6 +1,6 @@
 """The performance office's cycle pages: list, create, the cycle's page (phases, counts,
 recompute with progress, quota limits and ties), rater assignments, reassignment, workload,
-reminders and one-time code sheets.
+rater statistics, reminders and one-time code sheets.
 
 Access: every page goes through selectors.get_cycle_for_user: a cycle outside the user's
 view answers 404; a department head who sees the cycle (for its results) gets 403 on these
@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jixiao.appraisals import codes, cycles, jobs, reminders
@@ -74,6 +75,13 @@ from jixiao.appraisals.selectors import (
     rater_workload,
     tied_appraisals,
 )
+from jixiao.appraisals.selectors_raters import (
+    FLAGS,
+    RaterStatFilter,
+    counts_shown,
+    rater_stat_summary,
+    rater_stats_filtered,
+)
 from jixiao.appraisals.selectors_results import team_cycles
 from jixiao.core.actor import actor_from_request
 from jixiao.core.errors import DomainError, forbidden
@@ -85,6 +93,47 @@ from jixiao.org.views import is_htmx, paginate
 CYCLES_PER_PAGE = 50
 ASSIGNMENTS_PER_PAGE = 100
 WORKLOAD_PER_PAGE = 100
+RATER_STATS_PER_PAGE = 50
+
+# The flags of rater statistics: label and the rule behind it (jixiao/engine/appraisal/
+# rater_stats.py, with the top score of 95 set by scoring._rater_stat_rows).
+RATER_FLAGS: dict[str, tuple[Any, Any]] = {
+    "lenient": (
+        gettext_lazy("Lenient"),
+        gettext_lazy(
+            "The rater's mean is more than 2 standard deviations (of the group's rater means) "
+            "above the group's average; groups of 3 or more raters."
+        ),
+    ),
+    "severe": (
+        gettext_lazy("Severe"),
+        gettext_lazy(
+            "The rater's mean is more than 2 standard deviations (of the group's rater means) "
+            "below the group's average; groups of 3 or more raters."
+        ),
+    ),
+    "central": (
+        gettext_lazy("Central tendency"),
+        gettext_lazy(
+            "The rater's spread is below a third of the group's median spread; "
+            "3 or more people rated."
+        ),
+    ),
+    "halo": (
+        gettext_lazy("Halo"),
+        gettext_lazy(
+            "The mean correlation between items is 0.9 or more: one impression coloured "
+            "every item (3 or more people rated on two or more items)."
+        ),
+    ),
+    "top_heavy": (
+        gettext_lazy("Top-heavy"),
+        gettext_lazy(
+            "Half or more of the rater's scores are top scores (95 or more); "
+            "3 or more people rated."
+        ),
+    ),
+}
 
 
 def _office_cycle(request: HttpRequest, pk: int, *, write: bool = False) -> Cycle:
@@ -555,6 +604,43 @@ def cycle_workload(request: HttpRequest, pk: int) -> HttpResponse:
             "can_manage": can_manage_cycle(request.user, cycle)
             and cycle.phase not in (CyclePhase.RESULTS, CyclePhase.CLOSED),
             "self_group": RaterGroup.SELF,
+        },
+    )
+
+
+@login_required
+@require_GET
+def cycle_rater_stats(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = _office_cycle(request, pk)
+    groups = list(cycle.scheme.groups.order_by("id"))
+    codes_ = {g.group for g in groups}
+    group = request.GET.get("group", "")
+    flag = request.GET.get("flag", "")
+    f = RaterStatFilter(group=group if group in codes_ else "", flag=flag if flag in FLAGS else "")
+    context = paginate(request, rater_stats_filtered(cycle, f), RATER_STATS_PER_PAGE)
+    rows = [
+        {
+            "stat": stat,
+            "counts_shown": counts_shown(stat),
+            "badges": [(name, *RATER_FLAGS[name]) for name in stat.flags if name in RATER_FLAGS],
+        }
+        for stat in context["page_obj"].object_list
+    ]
+    return render(
+        request,
+        "appraisals/cycle_rater_stats.html",
+        {
+            "cycle": cycle,
+            "groups": groups,
+            "group": f.group,
+            "flag": f.flag,
+            "flags": [(name, *RATER_FLAGS[name]) for name in FLAGS],
+            "rows": rows,
+            "summary": rater_stat_summary(cycle),
+            "anonymous_groups": {g.group for g in groups if g.anonymous},
+            "can_recompute": can_manage_cycle(request.user, cycle)
+            and cycle.phase in jobs.RECOMPUTE_PHASES,
+            **context,
         },
     )
 
