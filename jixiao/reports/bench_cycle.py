@@ -36,7 +36,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import unicodedata
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -81,6 +80,7 @@ from jixiao.reports.bench_org import (
     Figure,
     _median_seconds,
     _migrate_if_needed,
+    figures_table,
 )
 from jixiao.reports.bench_org import database_has_data as org_has_data
 
@@ -130,6 +130,22 @@ def _split_weights(n: int) -> list[Decimal]:
     return [each] * (n - 1) + [Decimal(100) - each * (n - 1)]
 
 
+def _kpi_section(items: int, weight: Decimal) -> schemes.SectionData:
+    """`items` KPI items of equal weight whose scores the office enters (loaded in bulk)."""
+    return schemes.SectionData(
+        code="kpi",
+        name="关键绩效指标",
+        kind=SectionKind.KPI,
+        weight=weight,
+        items=[
+            schemes.ItemData(
+                code=f"k{n + 1}", name=f"KPI {n + 1}", weight=w, kpi_source=KpiSource.MANUAL
+            )
+            for n, w in enumerate(_split_weights(items))
+        ],
+    )
+
+
 def org_scheme_data() -> schemes.SchemeData:
     grades, quotas = _grades()
     return schemes.SchemeData(
@@ -138,18 +154,7 @@ def org_scheme_data() -> schemes.SchemeData:
         grades=grades,
         quota_rules=quotas,
         sections=[
-            schemes.SectionData(
-                code="kpi",
-                name="关键绩效指标",
-                kind=SectionKind.KPI,
-                weight=Decimal(60),
-                items=[
-                    schemes.ItemData(
-                        code=f"k{n + 1}", name=f"KPI {n + 1}", weight=w, kpi_source=KpiSource.MANUAL
-                    )
-                    for n, w in enumerate(_split_weights(ORG_KPI_ITEMS))
-                ],
-            ),
+            _kpi_section(ORG_KPI_ITEMS, Decimal(60)),
             schemes.SectionData(
                 code="behaviour",
                 name="行为与能力",
@@ -193,18 +198,7 @@ def per_person_scheme_data() -> schemes.SchemeData:
         grades=grades,
         quota_rules=quotas,
         sections=[
-            schemes.SectionData(
-                code="kpi",
-                name="关键绩效指标",
-                kind=SectionKind.KPI,
-                weight=Decimal(50),
-                items=[
-                    schemes.ItemData(
-                        code=f"k{n + 1}", name=f"KPI {n + 1}", weight=w, kpi_source=KpiSource.MANUAL
-                    )
-                    for n, w in enumerate(_split_weights(PER_PERSON_KPI_ITEMS))
-                ],
-            ),
+            _kpi_section(PER_PERSON_KPI_ITEMS, Decimal(50)),
             schemes.SectionData(
                 code="criteria",
                 name="评价维度",
@@ -1157,24 +1151,6 @@ def run(
     return result
 
 
-def _pad(text: str, width: int) -> str:
-    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-    return text + " " * max(0, width - used)
-
-
 def format_table(result: BenchResult) -> str:
-    width = 58
     shape = getattr(result, "shape", "")
-    lines = [
-        f"考核基准 / appraisal benchmark ({shape}): {result.people} 人 people, {result.database}",
-        f"{_pad('项目 / measure', width)} {'time':>12} {'runs':>5} {'SQL':>5}",
-    ]
-    for f in result.figures:
-        shown = f"{f.seconds * 1000:.2f} ms" if f.seconds < 1 else f"{f.seconds:.2f} s"
-        queries = "" if f.queries is None else str(f.queries)
-        lines.append(f"{_pad(f.label, width)} {shown:>12} {f.runs:>5} {queries:>5}")
-    for f in result.figures:
-        if f.note:
-            lines.append(f"  {f.name}: {f.note}")
-    lines.extend(f"  note: {n}" for n in result.notes)
-    return "\n".join(lines)
+    return figures_table(result, f"考核基准 / appraisal benchmark ({shape})", 58, ms_decimals=2)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime
 import random
 import time
-import unicodedata
 import warnings
 from collections.abc import Callable
 from decimal import Decimal
@@ -42,6 +41,7 @@ from jixiao.reports.bench_org import (
     _count_queries,
     _median_seconds,
     _migrate_if_needed,
+    figures_table,
 )
 from jixiao.reports.bench_org import (
     database_has_data as org_has_data,
@@ -287,23 +287,5 @@ def run(
     return result
 
 
-def _pad(text: str, width: int) -> str:
-    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-    return text + " " * max(0, width - used)
-
-
 def format_table(result: BenchResult) -> str:
-    width = 56
-    lines = [
-        f"目标基准 / goals benchmark: {result.people} 人 people, {result.database}",
-        f"{_pad('项目 / measure', width)} {'time':>12} {'runs':>5} {'SQL':>5}",
-    ]
-    for f in result.figures:
-        shown = f"{f.seconds * 1000:.1f} ms" if f.seconds < 1 else f"{f.seconds:.2f} s"
-        queries = "" if f.queries is None else str(f.queries)
-        lines.append(f"{_pad(f.label, width)} {shown:>12} {f.runs:>5} {queries:>5}")
-    for f in result.figures:
-        if f.note:
-            lines.append(f"  {f.name}: {f.note}")
-    lines.extend(f"  note: {n}" for n in result.notes)
-    return "\n".join(lines)
+    return figures_table(result, "目标基准 / goals benchmark", 56)

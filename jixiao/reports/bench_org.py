@@ -300,14 +300,14 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(0, width - used)
 
 
-def format_table(result: BenchResult) -> str:
-    width = 52
+def figures_table(result: BenchResult, title: str, width: int, ms_decimals: int = 1) -> str:
+    """A benchmark's figures as a terminal table (label, time, runs, SQL), then their notes."""
     lines = [
-        f"组织基准 / organization benchmark: {result.people} 人 people, {result.database}",
+        f"{title}: {result.people} 人 people, {result.database}",
         f"{_pad('项目 / measure', width)} {'time':>12} {'runs':>5} {'SQL':>5}",
     ]
     for f in result.figures:
-        shown = f"{f.seconds * 1000:.1f} ms" if f.seconds < 1 else f"{f.seconds:.2f} s"
+        shown = f"{f.seconds * 1000:.{ms_decimals}f} ms" if f.seconds < 1 else f"{f.seconds:.2f} s"
         queries = "" if f.queries is None else str(f.queries)
         lines.append(f"{_pad(f.label, width)} {shown:>12} {f.runs:>5} {queries:>5}")
     for f in result.figures:
@@ -315,3 +315,7 @@ def format_table(result: BenchResult) -> str:
             lines.append(f"  {f.name}: {f.note}")
     lines.extend(f"  note: {n}" for n in result.notes)
     return "\n".join(lines)
+
+
+def format_table(result: BenchResult) -> str:
+    return figures_table(result, "组织基准 / organization benchmark", 52)

@@ -41,6 +41,18 @@ def _cycle(org, scheme, name: str, kind: str, start: datetime.date, end: datetim
     )
 
 
+def _annual(org, code: str) -> Cycle:
+    """The 2026 annual cycle of a scheme whose achievement section is fed."""
+    return _cycle(
+        org,
+        _scheme(org, code, feed=True),
+        "2026年度",
+        "annual",
+        datetime.date(2026, 1, 1),
+        datetime.date(2026, 12, 31),
+    )
+
+
 @pytest.fixture
 def regular(org):
     """Two quarters with results for the employee (80 and 90); a third still rating (70);
@@ -67,14 +79,7 @@ def regular(org):
 
 
 def test_the_fed_section_is_the_mean_of_the_regular_results(org, regular):
-    annual = _cycle(
-        org,
-        _scheme(org, "GWY-F", feed=True),
-        "2026年度",
-        "annual",
-        datetime.date(2026, 1, 1),
-        datetime.date(2026, 12, 31),
-    )
+    annual = _annual(org, "GWY-F")
     scoring.recompute_cycle(annual.pk)
     employee = Appraisal.objects.get(cycle=annual, person=org.employee)
     section = next(s for s in employee.breakdown["sections"] if s["code"] == "achievement")
@@ -93,14 +98,7 @@ def test_the_fed_section_is_the_mean_of_the_regular_results(org, regular):
 
 
 def test_the_result_page_names_the_regular_mean(org, regular, client_for):
-    annual = _cycle(
-        org,
-        _scheme(org, "GWY-F2", feed=True),
-        "2026年度",
-        "annual",
-        datetime.date(2026, 1, 1),
-        datetime.date(2026, 12, 31),
-    )
+    annual = _annual(org, "GWY-F2")
     scoring.recompute_cycle(annual.pk)
     employee = Appraisal.objects.get(cycle=annual, person=org.employee)
     html = client_for("perfadmin").get(f"/appraisals/results/{employee.pk}/").content.decode()
@@ -111,14 +109,7 @@ def test_another_units_or_another_years_cycles_do_not_feed(org, regular):
     Cycle.objects.filter(pk__in=[c.pk for c in regular]).update(
         start=datetime.date(2025, 1, 1), end=datetime.date(2025, 3, 31)
     )
-    annual = _cycle(
-        org,
-        _scheme(org, "GWY-F3", feed=True),
-        "2026年度",
-        "annual",
-        datetime.date(2026, 1, 1),
-        datetime.date(2026, 12, 31),
-    )
+    annual = _annual(org, "GWY-F3")
     scoring.recompute_cycle(annual.pk)
     employee = Appraisal.objects.get(cycle=annual, person=org.employee)
     section = next(s for s in employee.breakdown["sections"] if s["code"] == "achievement")

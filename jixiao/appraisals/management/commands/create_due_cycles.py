@@ -3,35 +3,23 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError
 
 from jixiao.appraisals.tasks import create_due_cycles
+from jixiao.core.daily_command import DailyCommand
 
 
-class Command(BaseCommand):
+class Command(DailyCommand):
     help = (
         "按周期性考核计划创建到期的考核周期（可重复运行，同一期间只创建一次）/ Create the "
         "cycles of the recurring appraisals that are due (safe to run again: a period's cycle "
         "is created once). Exits with status 1 when a series failed; the others still run."
     )
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--date",
-            default="",
-            help="按这一天计算（YYYY-MM-DD，默认今天）/ the day to compute for (default today)",
-        )
-
     def handle(self, *args: Any, **options: Any) -> None:
-        day: str | None = options["date"] or None
-        if day is not None:
-            try:
-                datetime.date.fromisoformat(day)
-            except ValueError:
-                raise CommandError(f"日期无效 invalid date: {day}") from None
+        day = self.day(options)
         report = create_due_cycles.call(day)
         for made in report["created"]:
             self.stdout.write(
