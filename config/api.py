@@ -13,6 +13,7 @@ from jixiao.accounts.api_auth import ApiTokenAuth, SessionAuth
 from jixiao.appraisals.api_office import router as appraisals_office_router
 from jixiao.appraisals.api_rating import router as appraisals_rating_router
 from jixiao.appraisals.api_results import router as appraisals_results_router
+from jixiao.appraisals.api_schemes import router as appraisals_schemes_router
 from jixiao.appraisals.api_series import router as appraisals_series_router
 from jixiao.core.api_errors import fallback_router, json_refusals, register_error_handlers
 from jixiao.goals.api import router as goals_router
@@ -76,5 +77,6 @@ api.add_router("", appraisals_rating_router)
 api.add_router("", appraisals_results_router)
 api.add_router("", appraisals_office_router)
 api.add_router("", appraisals_series_router)
+api.add_router("", appraisals_schemes_router)
 # Last, so that it only answers paths no other route matched.
 api.add_router("", fallback_router())

@@ -2570,6 +2570,20 @@ PAGE_ROWS += [
         label="no reason",
     ),
     page(
+        "appraisals/results/<int:pk>/eligibility/",
+        "GET",
+        lambda o: f"/appraisals/results/{employee_result(o).pk}/eligibility/",
+        write(SEES_EMPLOYEE_RESULT, 200),
+    ),
+    page(
+        "appraisals/results/<int:pk>/eligibility/",
+        "POST",
+        lambda o: f"/appraisals/results/{employee_result(o).pk}/eligibility/",
+        write(SEES_EMPLOYEE_RESULT, 400),
+        {"eligibility": "refused", "reason": "", "version": "1"},
+        label="no reason",
+    ),
+    page(
         "appraisals/results/<int:pk>/kpi/<int:item_id>/comment/",
         "GET",
         lambda o: kpi_url(o, "comment"),
@@ -2658,6 +2672,13 @@ API_ROWS += [
         label="no reason",
     ),
     op(
+        "POST /api/appraisals/results/{appraisal_id}/eligibility",
+        lambda o: f"/api/appraisals/results/{employee_result(o).pk}/eligibility",
+        write(SEES_EMPLOYEE_RESULT, 400),
+        {"expected_version": 1, "eligibility": "refused", "reason": ""},
+        label="no reason",
+    ),
+    op(
         "PUT /api/appraisals/results/{appraisal_id}/kpi/{item_id}/comment",
         lambda o: kpi_url(o, "comment", api=True),
         SUPERIOR_ONLY,
@@ -2725,6 +2746,15 @@ def office_phase_body(o: Org) -> dict[str, Any]:
     from jixiao.appraisals.models import Cycle
 
     return {"phase": "rating", "version": Cycle.objects.get(pk=office_cycle(o).pk).version}
+
+
+def office_patch_body(o: Org) -> dict[str, Any]:
+    """The cycle's own name and deadlines again: a write that succeeds for each writer and
+    changes nothing the other rows rely on."""
+    from jixiao.appraisals.models import Cycle
+
+    found = Cycle.objects.get(pk=office_cycle(o).pk)
+    return {"expected_version": found.version, "name": found.name, "deadlines": found.deadlines}
 
 
 def office_open_assignment(o: Org) -> Any:
@@ -2836,6 +2866,20 @@ PAGE_ROWS += [
         f"/appraisals/cycles/{MISSING}/",
         everyone(404),
         label="unknown",
+    ),
+    page(
+        "appraisals/cycles/<int:pk>/edit/",
+        "GET",
+        lambda o: _oc(o, "edit/"),
+        office_writes(200),
+    ),
+    page(
+        "appraisals/cycles/<int:pk>/edit/",
+        "POST",
+        lambda o: _oc(o, "edit/"),
+        office_writes(400),
+        {},
+        label="invalid form",
     ),
     page(
         "appraisals/cycles/<int:pk>/phase/",
@@ -2951,6 +2995,12 @@ API_ROWS += [
         "GET /api/appraisals/cycles/{cycle_id}",
         lambda o: f"/api/appraisals/cycles/{office_cycle(o).pk}",
         office_reads(),
+    ),
+    op(
+        "PATCH /api/appraisals/cycles/{cycle_id}",
+        lambda o: f"/api/appraisals/cycles/{office_cycle(o).pk}",
+        office_writes(200),
+        office_patch_body,
     ),
     op(
         "POST /api/appraisals/cycles/{cycle_id}/phase",
@@ -3119,6 +3169,145 @@ API_ROWS += [
         "POST /api/appraisals/series/{series_id}/activate",
         lambda o: f"/api/appraisals/series/{office_series(o).pk}/activate",
         write(CYCLE_OFFICE, 200),
+    ),
+]
+
+
+# ---------------------------------------------------------------- appraisals: schemes API
+
+# Schemes are organization-wide and readable by every signed-in user (an unknown id is 404 to
+# everybody); system and performance administrators create, change and (de)activate them,
+# everybody else gets 403. The rows write to a scheme of their own, which no series uses.
+
+
+def matrix_scheme(o: Org) -> Any:
+    from jixiao.appraisals import schemes
+    from jixiao.appraisals.models import Scheme
+
+    found = Scheme.objects.filter(code="MXSCHEME", is_latest=True).first()
+    if found is not None:
+        return found
+    admin = o.users["perfadmin"]
+    return schemes.scheme_from_preset(
+        actor=Actor.for_user(admin, source="web"), user=admin, preset="company", code="MXSCHEME"
+    )
+
+
+def matrix_scheme_content(o: Org) -> dict[str, Any]:
+    """The matrix scheme's content as the API takes it, with its current version."""
+    from jixiao.appraisals import schemes
+
+    scheme = matrix_scheme(o)
+    data = schemes.SchemeData.of(scheme)
+    return {
+        "name": data.name,
+        "preset": data.preset,
+        "grades": data.grades,
+        "quota_rules": data.quota_rules,
+        "sections": [
+            {
+                "code": s.code,
+                "name": s.name,
+                "kind": s.kind,
+                "weight": float(s.weight),
+                "items": [
+                    {
+                        "code": i.code,
+                        "name": i.name,
+                        "weight": float(i.weight),
+                        "indicator": i.indicator_code,
+                        "kpi_source": i.kpi_source,
+                    }
+                    for i in s.items
+                ],
+            }
+            for s in data.sections
+        ],
+        "groups": [
+            {
+                "group": g.group,
+                "weight": float(g.weight),
+                "sections": g.sections,
+                "min_responses": g.min_responses,
+                "anonymous": g.anonymous,
+                "standardize": g.standardize,
+                "count": g.count,
+            }
+            for g in data.groups
+        ],
+        "version": scheme.version,
+    }
+
+
+def matrix_scheme_version(o: Org) -> dict[str, Any]:
+    from jixiao.appraisals.models import Scheme
+
+    return {"version": Scheme.objects.get(pk=matrix_scheme(o).pk).version}
+
+
+def _ms(o: Org, tail: str = "") -> str:
+    return f"/api/appraisals/schemes/{matrix_scheme(o).pk}{tail}"
+
+
+PAGE_ROWS += [
+    page(
+        "appraisals/schemes/<int:pk>/active/",
+        "POST",
+        lambda o: f"/appraisals/schemes/{matrix_scheme(o).pk}/active/",
+        only(MANAGERS, 302),
+        lambda o: {"active": "1", **matrix_scheme_version(o)},
+    ),
+    page(
+        "appraisals/schemes/<int:pk>/active/",
+        "POST",
+        f"/appraisals/schemes/{MISSING}/active/",
+        only(MANAGERS, 404),
+        {"active": "0", "version": 1},
+        label="unknown",
+    ),
+]
+
+API_ROWS += [
+    op("GET /api/appraisals/schemes", "/api/appraisals/schemes", everyone(200)),
+    op(
+        "POST /api/appraisals/schemes",
+        "/api/appraisals/schemes",
+        only(MANAGERS, 201),
+        lambda o: {
+            **{k: v for k, v in matrix_scheme_content(o).items() if k != "version"},
+            "code": f"MXDATA{n()}",
+        },
+    ),
+    op(
+        "POST /api/appraisals/schemes/from-preset",
+        "/api/appraisals/schemes/from-preset",
+        only(MANAGERS, 201),
+        lambda o: {"preset": "institution", "code": f"MXPRESET{n()}"},
+    ),
+    op("GET /api/appraisals/schemes/{scheme_id}", lambda o: _ms(o), everyone(200)),
+    op(
+        "GET /api/appraisals/schemes/{scheme_id}",
+        f"/api/appraisals/schemes/{MISSING}",
+        everyone(404),
+        label="unknown",
+    ),
+    op(
+        "PUT /api/appraisals/schemes/{scheme_id}",
+        lambda o: _ms(o),
+        only(MANAGERS, 200),
+        matrix_scheme_content,
+    ),
+    op(
+        "POST /api/appraisals/schemes/{scheme_id}/deactivate",
+        lambda o: _ms(o, "/deactivate"),
+        only(MANAGERS, 200),
+        matrix_scheme_version,
+    ),
+    op(
+        "POST /api/appraisals/schemes/{scheme_id}/activate",
+        lambda o: _ms(o, "/activate"),
+        only(MANAGERS, 200),
+        matrix_scheme_version,
     ),
 ]
 

@@ -1,4 +1,4 @@
-"""The performance office's appraisal API: cycles (list, detail, create, phase), rater
+"""The performance office's appraisal API: cycles (list, detail, create, change, phase), rater
 assignments (list, add, cancel), rater statistics, the full recompute as a background job and
 the job's status.
 
@@ -19,7 +19,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from jixiao.accounts.api_auth import api_user
 from jixiao.accounts.models import User
-from jixiao.appraisals import cycles, jobs
+from jixiao.appraisals import corrections, cycles, jobs
 from jixiao.appraisals.models import Assignment, Cycle, CycleJob, JobKind, RaterStat
 from jixiao.appraisals.permissions import can_create_cycles
 from jixiao.appraisals.scoring import stale_since
@@ -150,6 +150,12 @@ class CycleDetailOut(Schema):
         description="When scores changed after the last full recompute (ranks and grades are "
         "then older), or null."
     )
+    grades_outdated_since: datetime.datetime | None = Field(
+        None,
+        description="When the unit's grade, the approval of a higher top-grade share or a "
+        "person's eligibility changed after the last full recompute (the suggested grades do "
+        "not reflect it until the next one), or null.",
+    )
     counts: CountsOut
     last_recompute: JobOut | None
     populate_job: JobOut | None = Field(
@@ -181,6 +187,7 @@ class CycleDetailOut(Schema):
             version=cycle.version,
             computed_at=cycle.computed_at,
             stale_since=stale_since(cycle),
+            grades_outdated_since=cycle.grades_outdated_since,
             counts=CountsOut(
                 appraisals=counts.appraisals,
                 by_eligibility=counts.by_eligibility,
@@ -241,6 +248,32 @@ class CycleIn(InputSchema):
             unit_grade=self.unit_grade,
             higher_quota_approved=self.higher_quota_approved,
             seed=self.seed,
+        )
+
+
+class CyclePatch(InputSchema):
+    """Fields not sent keep their values. The scheme, unit, period and population are fixed
+    once the cycle exists (sending them is refused)."""
+
+    expected_version: int = Field(description="The cycle's current version.")
+    name: str | None = None
+    deadlines: dict[str, datetime.date] | None = Field(
+        None, description='Phase → last day; replaces all deadlines, e.g. {"rating": "2026-12-20"}.'
+    )
+    unit_grade: str | None = Field(None, description='"", "excellent" or "failed".')
+    higher_quota_approved: bool | None = None
+
+    def to_settings(self, cycle: Cycle) -> corrections.CycleSettings:
+        current = corrections.CycleSettings.of(cycle)
+        return corrections.CycleSettings(
+            name=current.name if self.name is None else self.name,
+            deadlines=current.deadlines
+            if self.deadlines is None
+            else {k: v.isoformat() for k, v in self.deadlines.items()},
+            unit_grade=current.unit_grade if self.unit_grade is None else self.unit_grade,
+            higher_quota_approved=current.higher_quota_approved
+            if self.higher_quota_approved is None
+            else self.higher_quota_approved,
         )
 
 
@@ -384,6 +417,27 @@ def cycle_create(request: HttpRequest, payload: CycleIn) -> Status[CycleDetailOu
 )
 def cycle_detail(request: HttpRequest, cycle_id: int) -> CycleDetailOut:
     return CycleDetailOut.of(get_cycle_for_user(api_user(request), cycle_id, office=True))
+
+
+@router.patch(
+    "/appraisals/cycles/{int:cycle_id}",
+    response={200: CycleDetailOut, **WRITE_RESPONSES},
+    summary="Change a cycle's name, deadlines, unit grade or quota approval",
+)
+def cycle_update(request: HttpRequest, cycle_id: int, payload: CyclePatch) -> CycleDetailOut:
+    """Deadlines are checked as at creation. A change of the unit's grade or of the approval
+    of a higher top-grade share marks the suggested grades out of date
+    (`grades_outdated_since`) until the next full recompute. Audited; refused once closed."""
+    user = api_user(request)
+    cycle = get_cycle_for_user(user, cycle_id, office=True, write=True)
+    corrections.cycle_update(
+        actor=_actor(request, user),
+        user=user,
+        cycle_id=cycle_id,
+        expected_version=payload.expected_version,
+        settings=payload.to_settings(cycle),
+    )
+    return CycleDetailOut.of(get_cycle_for_user(user, cycle_id, office=True))
 
 
 @router.post(

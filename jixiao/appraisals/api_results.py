@@ -3,7 +3,8 @@ result with its explanation (the same visibility as the page), my results, and t
 override (the office) and comment (the superior).
 
 Anonymity: results carry rater groups with their counts and means, never a rater; a group
-below its minimum number of responses shows no detail except to the office.
+below its minimum number of responses shows no detail except to the office. Comments follow
+the result page's rules (result_comments.py).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pydantic import ConfigDict
 
 from jixiao.accounts.api_auth import api_user
 from jixiao.accounts.models import User
-from jixiao.appraisals import kpi
+from jixiao.appraisals import corrections, kpi
 from jixiao.appraisals.models import Appraisal, Eligibility, KpiScore
 from jixiao.appraisals.permissions import shows_results
 from jixiao.appraisals.selectors_results import (
@@ -62,6 +63,14 @@ class ResultRowOut(Schema):
     post: str
     eligibility: str
     eligibility_reason: str
+    version: int = Field(
+        0, description="The appraisal's version, the `expected_version` of a correction."
+    )
+    eligibility_set_at: datetime.datetime | None = Field(
+        None,
+        description="When the office set the eligibility by hand (the reason is then the "
+        "office's); null when it was computed from the person's status history.",
+    )
     shown: bool = Field(description="False while the person's result is not published to them.")
     sections: dict[str, float | None] = Field(description="Section code → score (0–100).")
     total: float | None
@@ -95,6 +104,8 @@ class ResultRowOut(Schema):
             post=a.post.name if a.post is not None else "",
             eligibility=a.eligibility,
             eligibility_reason=a.eligibility_reason,
+            eligibility_set_at=a.eligibility_set_at,
+            version=a.version,
             shown=shown,
             sections=dict(zip(codes, scores, strict=True)),
             total=a.total if shown else None,
@@ -199,8 +210,13 @@ class SectionOut(Schema):
 
 
 class CommentOut(Schema):
-    group: str
-    rater: str
+    group: str = Field(description="The rater group's label.")
+    group_code: str
+    anonymous: bool = Field(
+        description="From an anonymous group or a one-time code: no rater, and listed in no "
+        "order of raters or time."
+    )
+    rater: str = Field(description="The named rater; empty for an anonymous comment.")
     text: str
 
 
@@ -211,7 +227,14 @@ class ResultOut(ResultRowOut):
     unit_size: int | None
     stale: bool
     result_sections: list[SectionOut]
-    comments: list[CommentOut]
+    comments: list[CommentOut] = Field(
+        description="Group by group. Anonymous groups and codes only once rating is over and "
+        "the group has its minimum number of responses; named groups below their minimum only "
+        "to the office."
+    )
+    comments_waiting: bool = Field(
+        description="Anonymous comments are held back until rating is over."
+    )
 
     @classmethod
     def of_view(cls, view: ResultView, results: CycleResults) -> ResultOut:
@@ -252,7 +275,17 @@ class ResultOut(ResultRowOut):
                 )
                 for s in view.sections
             ],
-            comments=[CommentOut(group=c.group, rater=c.rater, text=c.text) for c in view.comments],
+            comments=[
+                CommentOut(
+                    group=c.group,
+                    group_code=c.group_code,
+                    anonymous=c.anonymous,
+                    rater=c.rater,
+                    text=c.text,
+                )
+                for c in view.comments
+            ],
+            comments_waiting=view.comments_waiting,
         )
 
 
@@ -470,3 +503,32 @@ def kpi_comment(
         comment=payload.comment,
     )
     return _kpi_result(appraisal_id, row)
+
+
+class EligibilityIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    expected_version: int = Field(ge=0, description="The appraisal's version.")
+    eligibility: str = Field(description="One of " + ", ".join(Eligibility.values) + ".")
+    reason: str = Field(description="Required; shown with the eligibility and audited.")
+
+
+@router.post(
+    "/appraisals/results/{int:appraisal_id}/eligibility",
+    response={200: ResultOut, **WRITE_RESPONSES},
+    summary="Set a person's eligibility by hand (the office)",
+)
+def eligibility_set(request: HttpRequest, appraisal_id: int, payload: EligibilityIn) -> ResultOut:
+    """Any eligibility, with a reason: e.g. "refused" (拒不参加考核, the lowest grade), or
+    "graded" over a computed "comment_only". Audited; the suggested grades follow at the next
+    full recompute (`grades_outdated_since` on the cycle until then)."""
+    user = api_user(request)
+    get_appraisal_for_kpi(user, appraisal_id, override=True)  # 404 outsiders, 403 readers
+    corrections.appraisal_set_eligibility(
+        actor=_actor(request, user),
+        user=user,
+        appraisal_id=appraisal_id,
+        expected_version=payload.expected_version,
+        eligibility=payload.eligibility,
+        reason=payload.reason,
+    )
+    return _result(user, appraisal_id)

@@ -21,6 +21,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from jixiao.appraisals.models import (
+    MAX_RATERS_PER_PERSON,
     PHASE_ORDER,
     Appraisal,
     Assignment,
@@ -49,7 +50,6 @@ from jixiao.engine.appraisal import eligibility as engine_eligibility
 from jixiao.org.access import scope_for
 from jixiao.org.models import Department, DepartmentKind, Person, PersonStatus, PersonStatusChange
 
-MAX_PEERS = 20
 ELIGIBILITY_REASONS = {
     Eligibility.COMMENT_ONLY: _(
         "hired on %(hire)s, less than %(m)s months before the end of the cycle"
@@ -107,10 +107,8 @@ def validate_cycle(
 
     A unit outside the user's management scope is refused (403); with `user` None (the system
     creating a recurring series' cycle, see `cycle_insert`) no scope is checked."""
-    errors: list[FieldError] = []
     data.name = data.name.strip()
-    if not data.name or len(data.name) > 100:
-        errors.append(FieldError("name", "required", _("Name the cycle (at most 100 characters).")))
+    errors = settings_errors(name=data.name, unit_grade=data.unit_grade, deadlines=data.deadlines)
     if data.kind not in CycleKind.values:
         errors.append(FieldError("kind", "invalid_choice", _("Choose the kind of cycle.")))
     if data.end < data.start:
@@ -122,25 +120,18 @@ def validate_cycle(
         errors.append(FieldError("unit", "unknown_unit", _("Choose a unit.")))
     elif user is not None and not scope_for(user).covers_path(unit.path, manage=True):
         raise forbidden()
-    scheme = Scheme.objects.filter(pk=data.scheme_id, is_latest=True, is_active=True).first()
+    scheme = Scheme.objects.filter(pk=data.scheme_id, is_latest=True).first()
     if scheme is None:
         errors.append(FieldError("scheme", "unknown_scheme", _("Choose an active scheme.")))
-    if data.unit_grade not in UnitGrade.values:
-        errors.append(FieldError("unit_grade", "invalid_choice", _("Choose the unit's grade.")))
-    for phase, day in data.deadlines.items():
-        if phase not in PHASE_ORDER:
-            errors.append(
-                FieldError("deadlines", "unknown_phase", _("Unknown phase %(p)s.") % {"p": phase})
+    elif not scheme.is_active:
+        errors.append(
+            FieldError(
+                "scheme",
+                "scheme_inactive",
+                _("This scheme is deactivated: choose an active scheme."),
             )
-            continue
-        try:
-            datetime.date.fromisoformat(str(day))
-        except ValueError:
-            errors.append(
-                FieldError(
-                    f"deadlines.{phase}", "invalid_date", _("Give the deadline as YYYY-MM-DD.")
-                )
-            )
+        )
+        scheme = None
     if unit is not None:
         paths = dict(
             Department.objects.filter(pk__in=data.population.department_ids).values_list(
@@ -169,6 +160,32 @@ def validate_cycle(
             )
         errors += _named_people_errors(user, unit, data.population.person_ids)
     return errors, unit, scheme
+
+
+def settings_errors(*, name: str, unit_grade: str, deadlines: dict[str, Any]) -> list[FieldError]:
+    """The problems of the settings a cycle keeps changeable after creation (its name, the
+    unit's own grade, the phase deadlines as phase → YYYY-MM-DD): checked alike when a cycle
+    is created and when the office edits it (jixiao.appraisals.corrections)."""
+    errors: list[FieldError] = []
+    if not name or len(name) > 100:
+        errors.append(FieldError("name", "required", _("Name the cycle (at most 100 characters).")))
+    if unit_grade not in UnitGrade.values:
+        errors.append(FieldError("unit_grade", "invalid_choice", _("Choose the unit's grade.")))
+    for phase, day in deadlines.items():
+        if phase not in PHASE_ORDER:
+            errors.append(
+                FieldError("deadlines", "unknown_phase", _("Unknown phase %(p)s.") % {"p": phase})
+            )
+            continue
+        try:
+            datetime.date.fromisoformat(str(day))
+        except ValueError:
+            errors.append(
+                FieldError(
+                    f"deadlines.{phase}", "invalid_date", _("Give the deadline as YYYY-MM-DD.")
+                )
+            )
+    return errors
 
 
 def _named_people_errors(
@@ -390,7 +407,7 @@ def _peer_pairs(members: list[int], count: int, rng: np.random.Generator) -> lis
     n = len(members)
     if n < 2:
         return []
-    k = n - 1 if count <= 0 else min(count, n - 1, MAX_PEERS)
+    k = n - 1 if count <= 0 else min(count, n - 1, MAX_RATERS_PER_PERSON)
     order = rng.permutation(np.asarray(members, dtype=np.int64))
     ratee = np.repeat(order, k)
     rater = order[(np.repeat(np.arange(n), k) + np.tile(np.arange(1, k + 1), n)) % n]

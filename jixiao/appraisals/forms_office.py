@@ -26,6 +26,7 @@ from jixiao.appraisals.codes import MAX_BATCH
 from jixiao.appraisals.cycles import CycleData, Population
 from jixiao.appraisals.models import (
     DEADLINE_PHASES,
+    MAX_RATERS_PER_PERSON,
     PHASE_ORDER,
     RECURRING_KINDS,
     AssignmentStatus,
@@ -113,6 +114,16 @@ class SchemeFilterForm(TablerForm):
     active = forms.ChoiceField(
         label=_("Active"), required=False, choices=ACTIVE_CHOICES, initial="1"
     )
+
+
+class SchemeActiveForm(TablerForm):
+    """Deactivate ("0") or reactivate ("1") a scheme; `version` is the latest version's."""
+
+    active = forms.TypedChoiceField(
+        choices=[("1", "1"), ("0", "0")], coerce=lambda v: v == "1", empty_value=None
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
 
 
 class SchemeFromPresetForm(TablerForm):
@@ -250,7 +261,10 @@ class GroupRowForm(TablerForm):
     anonymous = forms.BooleanField(label=_("Anonymous"), required=False)
     standardize = forms.BooleanField(label=_("Correct for rater bias"), required=False)
     count = forms.IntegerField(
-        label=_("Raters per person (0 = all)"), min_value=0, max_value=50, initial=0
+        label=_("Raters per person (0 = all)"),
+        min_value=0,
+        max_value=MAX_RATERS_PER_PERSON,
+        initial=0,
     )
     sections = forms.MultipleChoiceField(
         label=_("Sections rated"), required=False, widget=forms.CheckboxSelectMultiple

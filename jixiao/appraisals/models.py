@@ -13,6 +13,8 @@ endpoint shows who gave them.
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -158,6 +160,11 @@ class RaterGroup(models.TextChoices):
     COMMITTEE = "committee", _("Appraisal committee (考核委员会)")
 
 
+MAX_RATERS_PER_PERSON = 50
+"""The most raters a scheme group chooses per person (its `count`): the scheme's validation
+and the choice of peers when a cycle is populated share it."""
+
+
 class SchemeGroup(models.Model):
     """A rater group of a scheme with its weight, anonymity threshold and standardization."""
 
@@ -252,6 +259,10 @@ class Cycle(models.Model):
     seed = models.PositiveIntegerField(_("random seed for choosing raters"), default=2026)
     group_stats = models.JSONField(default=dict, blank=True, editable=False)
     computed_at = models.DateTimeField(_("computed"), null=True, blank=True)
+    # When something the grades depend on changed (the unit's grade, the approval of a higher
+    # share, a person's eligibility: jixiao.appraisals.corrections). Grades computed before it
+    # are out of date until the next full recompute.
+    grading_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The recurring series that created the cycle and the period it appraises: at most one
     # cycle per series and period, which is what makes the scheduled creation idempotent.
     series = models.ForeignKey(
@@ -292,6 +303,16 @@ class Cycle(models.Model):
 
     def audit_scope_path(self) -> str:
         return self.unit.path
+
+    @property
+    def grades_outdated_since(self) -> datetime.datetime | None:
+        """When something the grades depend on changed after the last full recompute (the
+        suggested grades are older than it until the next one); None when nothing did, and
+        before the first recompute, which grades the cycle anyway."""
+        changed, computed = self.grading_changed_at, self.computed_at
+        if changed is None or computed is None or changed <= computed:
+            return None
+        return changed
 
 
 class CycleSeries(models.Model):
@@ -373,6 +394,12 @@ class Appraisal(models.Model):
         _("eligibility"), max_length=16, choices=Eligibility.choices, default=Eligibility.GRADED
     )
     eligibility_reason = models.CharField(_("why"), max_length=255, blank=True)
+    # Set when the office corrected the eligibility by hand (the reason is then theirs);
+    # empty when it was computed from the person's status history at cycle creation.
+    eligibility_set_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    eligibility_set_at = models.DateTimeField(null=True, blank=True, editable=False)
     summary = models.TextField(_("personal summary (述职)"), blank=True)
     self_submitted_at = models.DateTimeField(null=True, blank=True)
     total = models.FloatField(_("score"), null=True, blank=True)

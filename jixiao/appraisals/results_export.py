@@ -60,6 +60,7 @@ def results_in_order(cycle: Cycle) -> Iterator[Appraisal]:
             "department_id",
             "eligibility",
             "eligibility_reason",
+            "eligibility_set_at",
             "total",
             "raw_total",
             "rank_department",
@@ -100,6 +101,8 @@ def result_header(results: CycleResults) -> list[str]:
 
 def result_row(a: Appraisal, results: CycleResults) -> list[Any]:
     eligibility = a.get_eligibility_display()
+    if a.eligibility_set_at is not None:
+        eligibility = f"{eligibility}（{_('set by the office')}）"
     if a.eligibility_reason:
         eligibility = f"{eligibility}：{a.eligibility_reason}"
     return [

@@ -3,6 +3,13 @@
 A scheme is versioned like an indicator: changing a version that a cycle uses creates a new
 version, and the cycle keeps the one it was built on. Schemes are organization-wide reference
 data maintained by system and performance administrators.
+
+Deactivation applies to the scheme, i.e. its code: every version is marked, and a new version
+made while it is off is off too. A deactivated scheme is offered for no new cycle or recurring
+series (cycles.validate_cycle refuses it); the cycles that use it keep it and run as before.
+It is refused while an active recurring series uses the scheme, since the series would then
+fail on its next period: the office deactivates the series, or moves it to another scheme,
+first.
 """
 
 from __future__ import annotations
@@ -16,7 +23,9 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from jixiao.appraisals.models import (
+    MAX_RATERS_PER_PERSON,
     Cycle,
+    CycleSeries,
     KpiSource,
     RaterGroup,
     Scheme,
@@ -25,6 +34,7 @@ from jixiao.appraisals.models import (
     SchemePreset,
     SchemeSection,
     SectionKind,
+    UnitGrade,
 )
 from jixiao.appraisals.permissions import can_manage_schemes
 from jixiao.appraisals.presets import DEFAULT_ELIGIBILITY, PRESETS
@@ -330,10 +340,22 @@ def _validate_quotas(data: SchemeData, grades: list[str], errors: list[FieldErro
                     _("Apply the quota to the cycle or to each department."),
                 )
             )
+        by_unit_grade = rule.get("share_by_unit_grade") or {}
+        if not isinstance(by_unit_grade, dict) or any(
+            k not in (UnitGrade.EXCELLENT, UnitGrade.FAILED) for k in by_unit_grade
+        ):
+            errors.append(
+                FieldError(
+                    f"{prefix}.share_by_unit_grade",
+                    "invalid_choice",
+                    _("Give shares for the unit's grades “excellent” and “failed” only."),
+                )
+            )
+            by_unit_grade = {}
         shares = [
             rule.get("share"),
             rule.get("share_if_approved"),
-            *dict(rule.get("share_by_unit_grade", {})).values(),
+            *by_unit_grade.values(),
         ]
         for share in shares:
             if share is None:
@@ -465,7 +487,7 @@ def validate_scheme(data: SchemeData) -> tuple[list[FieldError], dict[str, Indic
             errors.append(
                 FieldError(f"{prefix}.min_responses", "invalid", _("At least one response."))
             )
-        if not 0 <= g.count <= 50:
+        if not 0 <= g.count <= MAX_RATERS_PER_PERSON:
             errors.append(
                 FieldError(f"{prefix}.count", "invalid", _("At most 50 raters per person."))
             )
@@ -535,9 +557,16 @@ def _write_rows(scheme: Scheme, data: SchemeData, indicators: dict[str, Indicato
 
 
 def _new_version(
-    actor: Actor, data: SchemeData, indicators: dict[str, Indicator], revision: int, note: str
+    actor: Actor,
+    data: SchemeData,
+    indicators: dict[str, Indicator],
+    revision: int,
+    note: str,
+    *,
+    is_active: bool = True,
 ) -> Scheme:
     scheme = Scheme.objects.create(
+        is_active=is_active,
         code=data.code,
         revision=revision,
         name=data.name,
@@ -616,7 +645,9 @@ def scheme_update(
             pk=current.pk, version=expected_version, is_latest=True
         ).update(is_latest=False, version=F("version") + 1):
             raise concurrent_edit()
-        scheme = _new_version(actor, data, indicators, current.revision + 1, reason)
+        scheme = _new_version(
+            actor, data, indicators, current.revision + 1, reason, is_active=current.is_active
+        )
         changes = audit.diff(before, after)
         changes["revision"] = [current.revision, scheme.revision]
         audit.record(actor, "appraisals.scheme.new_version", scheme, changes, reason)
@@ -669,3 +700,65 @@ def scheme_from_preset(
         _("From the preset"),
     )
     return scheme
+
+
+def active_series_using(code: str) -> list[CycleSeries]:
+    """The active recurring series whose scheme is (a version of) this code, with their
+    unit: they would fail on their next period if the scheme were deactivated."""
+    return list(
+        CycleSeries.objects.filter(scheme__code=code, is_active=True)
+        .select_related("unit")
+        .order_by("unit__path", "name", "id")
+    )
+
+
+@transaction.atomic(durable=True)
+def scheme_set_active(
+    *,
+    actor: Actor,
+    user: Any,
+    scheme_id: int,
+    active: bool,
+    expected_version: int,
+    reason: str = "",
+) -> Scheme:
+    """Deactivate a scheme (every version of its code; no new cycle or series may use it,
+    the cycles that use it go on) or reactivate it. Compare-and-set on the latest version's
+    `version`; refused while an active recurring series uses the scheme."""
+    if not can_manage_schemes(user):
+        raise forbidden()
+    current = Scheme.objects.filter(pk=scheme_id).first()
+    if current is None:
+        raise DomainError("not_found", _("Not found."), status=404)
+    if not current.is_latest:
+        raise DomainError(
+            "not_latest_version",
+            _("Only the latest version of a scheme can be deactivated or reactivated."),
+            status=409,
+        )
+    if current.is_active == active:
+        return current
+    if not active and (using := active_series_using(current.code)):
+        raise DomainError(
+            "used_by_active_series",
+            _(
+                "Active recurring appraisals use this scheme: %(names)s. Deactivate them, or "
+                "move them to another scheme, first."
+            )
+            % {"names": "、".join(s.name for s in using)},
+            status=409,
+        )
+    if not Scheme.objects.filter(
+        pk=current.pk, version=expected_version, is_latest=True, is_active=not active
+    ).update(is_active=active, version=F("version") + 1):
+        raise concurrent_edit()
+    Scheme.objects.filter(code=current.code).exclude(pk=current.pk).update(is_active=active)
+    audit.record(
+        actor,
+        "appraisals.scheme.activate" if active else "appraisals.scheme.deactivate",
+        current,
+        {"is_active": [not active, active]},
+        reason,
+    )
+    current.refresh_from_db()
+    return current

@@ -198,12 +198,13 @@ class SchemeFilter:
     q: str = ""
     preset: str = ""
     active: str = "1"
+    latest_only: bool = True
 
 
 def schemes_filtered(f: SchemeFilter) -> QuerySet[Scheme]:
-    """The latest version of each scheme, with its number of versions (schemes are readable
-    by every signed-in user)."""
-    qs = Scheme.objects.filter(is_latest=True)
+    """The latest version of each scheme (or, without `latest_only`, every version, newest
+    first within a code); schemes are readable by every signed-in user."""
+    qs = Scheme.objects.filter(is_latest=True) if f.latest_only else Scheme.objects.all()
     if f.q.strip():
         term = f.q.strip()
         qs = qs.filter(Q(name__icontains=term) | Q(code__icontains=term))
@@ -211,7 +212,7 @@ def schemes_filtered(f: SchemeFilter) -> QuerySet[Scheme]:
         qs = qs.filter(preset=f.preset)
     if f.active in ("0", "1"):
         qs = qs.filter(is_active=f.active == "1")
-    return qs.order_by("code")
+    return qs.order_by("code", "-revision")
 
 
 def scheme_version_counts(codes: list[str]) -> dict[str, int]:

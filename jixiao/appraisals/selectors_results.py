@@ -12,8 +12,11 @@ Who sees what:
   comments are not shown.
 
 Anonymity: nothing here reads a rating's rater. Group lines come from Appraisal.breakdown,
-which holds groups and counts only; comments are read from named raters of groups that are
-not anonymous, never from one-time codes.
+which holds groups and counts only. Comments of named groups are read with their rater's name;
+comments of anonymous groups and of one-time codes are read as text only (never with a rater,
+a code, an id or a time), shown in an order keyed by a secret hash of their text, to anybody
+(the office included) only once the group has its minimum number of responses and rating is
+over (result_comments.py).
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ from jixiao.appraisals.permissions import (
     can_see_cycle_office,
     shows_results,
 )
+from jixiao.appraisals.result_comments import CommentGroup, CommentLine, result_comments
 from jixiao.appraisals.scoring import FEED_ITEM_CODE
 from jixiao.core.errors import forbidden
 from jixiao.engine.appraisal import head_count
@@ -594,13 +598,6 @@ class SectionLine:
 
 
 @dataclass
-class CommentLine:
-    group: str
-    rater: str
-    text: str
-
-
-@dataclass
 class ResultView:
     appraisal: Appraisal
     viewer: Viewer
@@ -609,6 +606,7 @@ class ResultView:
     sections: list[SectionLine]
     explanation: list[str]
     comments: list[CommentLine]
+    """The raters' comments shown to this viewer, group by group (result_comments.py)."""
     department_size: int
     unit_size: int
     band_label: str
@@ -619,6 +617,9 @@ class ResultView:
     """The cycle's grade counts and rules (with its sections), when shown."""
     summary: str = ""
     """The personal summary as this reader may see it (self_assessment.can_read_summary)."""
+    comment_groups: list[CommentGroup] = field(default_factory=list)
+    comments_waiting: bool = False
+    """Anonymous comments are held back until rating is over (the office, during rating)."""
 
     @property
     def is_office(self) -> bool:
@@ -644,7 +645,6 @@ def result_view(appraisal: Appraisal, viewer: Viewer, *, summary: str = "") -> R
     shown = viewer == "office" or shows_results(cycle)
     scheme_sections = list(cycle.scheme.sections.order_by("position", "id"))
     groups = list(SchemeGroup.objects.filter(scheme_id=cycle.scheme_id).order_by("id"))
-    group_by_code = {g.group: g for g in groups}
     scheme_items = list(
         SchemeItem.objects.filter(section__scheme_id=cycle.scheme_id)
         .select_related("section")
@@ -709,9 +709,7 @@ def result_view(appraisal: Appraisal, viewer: Viewer, *, summary: str = "") -> R
         else:
             line.items = _direct_items(section, data.get("items", []), item_by_code)
         sections.append(line)
-    comments: list[CommentLine] = []
-    if shown:
-        comments = _comments(appraisal, group_by_code, hide_small, stored)
+    said = result_comments(appraisal, groups, hide_small=hide_small) if shown else None
     department_size = unit_size = 0
     results: CycleResults | None = None
     if shown:
@@ -726,7 +724,7 @@ def result_view(appraisal: Appraisal, viewer: Viewer, *, summary: str = "") -> R
         shown=shown,
         sections=sections,
         explanation=grade_explanation(appraisal, results) if shown else [],
-        comments=comments,
+        comments=said.lines if said is not None else [],
         department_size=department_size,
         unit_size=unit_size,
         band_label=results.label(appraisal.band_grade) if results and appraisal.band_grade else "",
@@ -737,41 +735,9 @@ def result_view(appraisal: Appraisal, viewer: Viewer, *, summary: str = "") -> R
         stale=bool(results and results.stale),
         results=results,
         summary=summary,
+        comment_groups=said.groups if said is not None else [],
+        comments_waiting=bool(said and said.waiting),
     )
-
-
-def _comments(
-    appraisal: Appraisal,
-    groups: dict[str, SchemeGroup],
-    hide_small: bool,
-    stored: dict[Any, dict[str, Any]],
-) -> list[CommentLine]:
-    """Comments of named raters in groups that are not anonymous (never of codes)."""
-    respondents: dict[str, int] = defaultdict(int)
-    for section in stored.values():
-        for g in section.get("groups", []):
-            respondents[g.get("group")] = max(respondents[g.get("group")], g.get("respondents", 0))
-    named = [
-        code
-        for code, g in groups.items()
-        if not g.anonymous and not (hide_small and respondents.get(code, 0) < g.min_responses)
-    ]
-    rows = (
-        Assignment.objects.filter(
-            appraisal=appraisal,
-            status=AssignmentStatus.SUBMITTED,
-            group__in=named,
-            rater__isnull=False,
-            code__isnull=True,
-        )
-        .exclude(comment="")
-        .select_related("rater")
-        .order_by("group", "id")
-    )
-    return [
-        CommentLine(groups[a.group].get_group_display(), a.rater.name if a.rater else "", a.comment)
-        for a in rows
-    ]
 
 
 # ---------------------------------------------------------------- lists

@@ -432,6 +432,12 @@ def series_set_active(
     series = _load(user, series_id)
     if series.is_active == active:
         return series
+    if active and not latest_scheme(series).is_active:
+        raise DomainError(
+            "scheme_inactive",
+            _("The series' scheme is deactivated: reactivate it, or choose another scheme, first."),
+            field="scheme",
+        )
     qs = CycleSeries.objects.filter(pk=series.pk, is_active=not active)
     if expected_version is not None:
         qs = qs.filter(version=expected_version)

@@ -5,4 +5,5 @@ urlpatterns = [
     path("", include("jixiao.appraisals.urls_rating")),
     path("", include("jixiao.appraisals.urls_office")),
     path("", include("jixiao.appraisals.urls_results")),
+    path("", include("jixiao.appraisals.urls_corrections")),
 ]

@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern] = [
     path("schemes/new/", views_schemes.scheme_new, name="scheme_new"),
     path("schemes/<int:pk>/", views_schemes.scheme_detail, name="scheme_detail"),
     path("schemes/<int:pk>/edit/", views_schemes.scheme_edit, name="scheme_edit"),
+    path("schemes/<int:pk>/active/", views_schemes.scheme_active, name="scheme_active"),
     path("series/", views_series.series_list, name="series_list"),
     path("series/new/", views_series.series_new, name="series_new"),
     path("series/run/", views_series.series_run, name="series_run"),

@@ -1,7 +1,8 @@
 """The performance office's scheme pages: list, detail (in plain words), new from a preset,
-and the structured editor. Schemes are readable by every signed-in user; system and
-performance administrators change them (schemes.scheme_update makes a new version when a
-cycle uses the current one).
+the structured editor and deactivation. Schemes are readable by every signed-in user; system
+and performance administrators change them (schemes.scheme_update makes a new version when a
+cycle uses the current one) and deactivate them (schemes.scheme_set_active: every version,
+refused while an active recurring series uses the scheme).
 """
 
 from __future__ import annotations
@@ -13,10 +14,15 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from jixiao.appraisals import schemes
-from jixiao.appraisals.forms_office import SchemeEditor, SchemeFilterForm, SchemeFromPresetForm
+from jixiao.appraisals.forms_office import (
+    SchemeActiveForm,
+    SchemeEditor,
+    SchemeFilterForm,
+    SchemeFromPresetForm,
+)
 from jixiao.appraisals.models import Cycle, RaterGroup, Scheme, UnitGrade
 from jixiao.appraisals.permissions import can_manage_schemes
 from jixiao.appraisals.selectors import (
@@ -26,6 +32,7 @@ from jixiao.appraisals.selectors import (
     scheme_version_counts,
     scheme_versions,
     schemes_filtered,
+    series_visible_to,
 )
 from jixiao.core.actor import actor_from_request
 from jixiao.core.errors import DomainError, forbidden
@@ -140,11 +147,23 @@ def scheme_detail(request: HttpRequest, pk: int) -> HttpResponse:
     names = {s.section.code: s.section.name for s in sections}
     labels = {str(g.get("code")): str(g.get("label") or g.get("code")) for g in scheme.grades}
     versions = scheme_versions(scheme)
+    can_manage = can_manage_schemes(request.user)
+    # The managers see which active series keep the scheme from being deactivated (linked
+    # when the series is theirs to read).
+    active_series = schemes.active_series_using(scheme.code) if can_manage else []
+    readable = set(
+        series_visible_to(request.user)
+        .filter(pk__in=[s.pk for s in active_series])
+        .values_list("pk", flat=True)
+        if active_series
+        else []
+    )
     return render(
         request,
         "appraisals/scheme_detail.html",
         {
             "scheme": scheme,
+            "active_series": [(s, s.pk in readable) for s in active_series],
             "sections": sections,
             "groups": groups,
             "group_rows": [(g, [names.get(c, c) for c in g.sections]) for g in groups],
@@ -156,7 +175,7 @@ def scheme_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "cycle_count": next(
                 (getattr(v, "cycle_count", 0) for v in versions if v.pk == scheme.pk), 0
             ),
-            "can_manage": can_manage_schemes(request.user),
+            "can_manage": can_manage,
             "anonymous_groups": [g for g in groups if g.anonymous],
             "self_group": RaterGroup.SELF,
         },
@@ -241,3 +260,39 @@ def scheme_edit(request: HttpRequest, pk: int) -> HttpResponse:
         {"editor": editor, "scheme": scheme, "cycle_count": cycle_count, "error": error},
         status=form_status(error),
     )
+
+
+@login_required
+@require_POST
+def scheme_active(request: HttpRequest, pk: int) -> HttpResponse:
+    """Deactivate or reactivate the scheme (all its versions), from its latest version's
+    page."""
+    _require_manage(request)
+    scheme = get_scheme(pk)
+    form = SchemeActiveForm(request.POST)
+    if not form.is_valid() or form.cleaned_data["active"] is None:
+        messages.error(request, _("Reload the page and try again."))
+        return redirect("appraisals:scheme_detail", pk=scheme.pk)
+    active = bool(form.cleaned_data["active"])
+    try:
+        schemes.scheme_set_active(
+            actor=actor_from_request(request),
+            user=request.user,
+            scheme_id=scheme.pk,
+            active=active,
+            expected_version=form.cleaned_data["version"],
+            reason=form.cleaned_data.get("reason", ""),
+        )
+    except DomainError as e:
+        messages.error(request, str(e.message))
+    else:
+        messages.success(
+            request,
+            _("The scheme is active again: it can be chosen for new cycles and series.")
+            if active
+            else _(
+                "The scheme is deactivated: it is offered for no new cycle or series; the "
+                "cycles that use it go on."
+            ),
+        )
+    return redirect("appraisals:scheme_detail", pk=scheme.pk)
