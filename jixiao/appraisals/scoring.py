@@ -1130,8 +1130,11 @@ def recompute_appraisals(appraisal_ids: list[int], *, cycle: Cycle | None = None
         cycle = Cycle.objects.select_related("scheme").get(pk=cycle_id)
     arrays = scheme_arrays(cycle)
     ids = sorted(set(appraisal_ids))
-    ratings = submitted_ratings(cycle, ids)
-    direct = _with_feeds(cycle, arrays, kpi_score_arrays(cycle, ids), ids)
+    if len(ids) <= FEW_APPRAISALS:
+        ratings, kpis = _ratings_and_kpis_of(ids)
+    else:
+        ratings, kpis = submitted_ratings(cycle, ids), kpi_score_arrays(cycle, ids)
+    direct = _with_feeds(cycle, arrays, kpis, ids)
     stats: dict[tuple[int, int], tuple[int, float, float]] = {}
     if ratings.size and arrays.group_standardize.any():
         stats = _rater_stats_for(cycle, arrays, ratings)
@@ -1153,6 +1156,38 @@ def recompute_appraisals(appraisal_ids: list[int], *, cycle: Cycle | None = None
             )
             for i, a in enumerate(ids)
         ],
+    )
+
+
+FEW_APPRAISALS = 1000
+"""Up to this many appraisals (a form, a grid) are rescored from one plain read."""
+
+
+def _ratings_and_kpis_of(
+    appraisal_ids: list[int],
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """submitted_ratings and kpi_score_arrays of a few appraisals, in one round trip."""
+    group_case = " ".join(f"WHEN '{code}' THEN {i}" for i, code in enumerate(RaterGroup.values))
+    ids = ", ".join(["%s"] * len(appraisal_ids))
+    score = "COALESCE(k.override, k.computed)"
+    sql = (
+        f"SELECT 0, a.appraisal_id, CASE a.{connection.ops.quote_name('group')} {group_case} "
+        f"ELSE -1 END, COALESCE(a.rater_id, -a.code_id, 0), r.item_id, r.value "
+        f"FROM {Rating._meta.db_table} r JOIN {Assignment._meta.db_table} a "
+        f"ON a.id = r.assignment_id WHERE a.appraisal_id IN ({ids}) AND a.status = %s "
+        f"UNION ALL SELECT 1, k.appraisal_id, 0, 0, k.item_id, {score} "
+        f"FROM {KpiScore._meta.db_table} k WHERE k.appraisal_id IN ({ids}) "
+        f"AND {score} IS NOT NULL"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*appraisal_ids, AssignmentStatus.SUBMITTED, *appraisal_ids])
+        rows = cursor.fetchall()
+    table = np.array(rows, dtype=np.float64).reshape(-1, 6) if rows else np.zeros((0, 6))
+    kpi = table[table[:, 0] == 1]
+    return table[table[:, 0] == 0][:, 1:].copy(), (
+        kpi[:, 1].astype(np.int64),
+        kpi[:, 4].astype(np.int64),
+        kpi[:, 5].copy(),
     )
 
 
@@ -1188,18 +1223,31 @@ def _rater_stats_for(
         return {}
     group = f"a.{connection.ops.quote_name('group')}"
     share = "r.value * 100.0 / CAST(i.max_score AS DOUBLE PRECISION)"
+    ratings_of = (
+        f"FROM {Rating._meta.db_table} r JOIN {SchemeItem._meta.db_table} i ON i.id = r.item_id"
+    )
     # The status is grouped on, not filtered: a filter on it would let the planner pick the
     # (cycle, status) index from statistics older than the submissions and scan all of them.
-    sql = (
-        f"SELECT {group}, a.rater_id, a.code_id, a.status, COUNT(*), SUM({share}), "
-        f"SUM(({share}) * ({share})) "
-        f"FROM {Rating._meta.db_table} r "
-        f"JOIN {Assignment._meta.db_table} a ON a.id = r.assignment_id "
-        f"JOIN {SchemeItem._meta.db_table} i ON i.id = r.item_id "
-        f"WHERE a.cycle_id = %s "
-        f"AND {group} IN ({', '.join(['%s'] * len(standardized))}) "
+    where = (
+        f"WHERE a.cycle_id = %s AND {group} IN ({', '.join(['%s'] * len(standardized))}) "
         f"AND ({' OR '.join(who)}) GROUP BY {group}, a.rater_id, a.code_id, a.status"
     )
+    if connection.vendor == "postgresql":
+        # Each assignment's ratings through its index, whatever the statistics say: with
+        # estimates older than the ratings, a plain join hashes the whole ratings table.
+        sql = (
+            f"SELECT {group}, a.rater_id, a.code_id, a.status, CAST(SUM(s.n) AS BIGINT), "
+            f"SUM(s.total), "
+            f"SUM(s.squares) FROM {Assignment._meta.db_table} a CROSS JOIN LATERAL "
+            f"(SELECT COUNT(*) AS n, SUM({share}) AS total, SUM(({share}) * ({share})) "
+            f"AS squares {ratings_of} WHERE r.assignment_id = a.id) s {where}"
+        )
+    else:
+        sql = (
+            f"SELECT {group}, a.rater_id, a.code_id, a.status, COUNT(*), SUM({share}), "
+            f"SUM(({share}) * ({share})) {ratings_of} "
+            f"JOIN {Assignment._meta.db_table} a ON a.id = r.assignment_id {where}"
+        )
     # Tens of thousands of rows at most (a grid's raters): PostgreSQL may plan parallel
     # workers for them, whose start costs more than they save. One form's few raters are
     # never planned in parallel, so it is spared the two extra statements.
