@@ -87,6 +87,7 @@ def appraisal_summary_save(
     person_id = scope_for(user).person_id
     appraisal = (
         Appraisal.objects.select_related("cycle", "department")
+        .defer("breakdown")
         .filter(pk=appraisal_id, person_id=person_id)
         .first()
         if person_id is not None
@@ -139,7 +140,9 @@ def appraisal_summary_save(
         changes,
         scope_path=appraisal.department.path,
     )
-    appraisal.refresh_from_db()
+    # The compare-and-set wrote exactly these (the row stays locked until commit).
+    appraisal.summary, appraisal.version = text, expected_version + 1
+    appraisal.self_submitted_at = now if submit else None
     return appraisal
 
 
