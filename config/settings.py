@@ -122,6 +122,13 @@ def database_config() -> dict[str, Any]:
     else:
         config["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))
         config["CONN_HEALTH_CHECKS"] = True
+        # For jixiao.core.prepared.hot_cursor only: Django's own cursors bind on the client
+        # and never prepare. "off" behind a transaction-mode pooler (PgBouncer).
+        threshold = os.environ.get("JIXIAO_DB_PREPARE_THRESHOLD", "5").strip().lower()
+        config["OPTIONS"] = {
+            **config.get("OPTIONS", {}),
+            "prepare_threshold": None if threshold in ("off", "none", "") else int(threshold),
+        }
     test_name = os.environ.get("JIXIAO_TEST_DB_NAME")
     if test_name:
         config["TEST"] = {"NAME": test_name}

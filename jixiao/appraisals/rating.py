@@ -11,17 +11,17 @@ whom or what.
 
 from __future__ import annotations
 
-import datetime
 import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jixiao.appraisals import rating_store
 from jixiao.appraisals.models import (
     Appraisal,
     Assignment,
@@ -29,7 +29,6 @@ from jixiao.appraisals.models import (
     Cycle,
     CyclePhase,
     RaterGroup,
-    Rating,
     Scheme,
     SchemeGroup,
     SchemeItem,
@@ -37,9 +36,9 @@ from jixiao.appraisals.models import (
 from jixiao.appraisals.scoring import recompute_appraisals, scheme_arrays, scheme_cached
 from jixiao.core import audit
 from jixiao.core.actor import Actor
-from jixiao.core.bulk import insert_rows, update_rows
 from jixiao.core.errors import DomainError, FieldError, concurrent_edit, validation_failed
 from jixiao.core.joined_rows import JoinedModel
+from jixiao.core.prepared import hot_cursor
 from jixiao.indicators.models import BarsLevel
 from jixiao.org.models import Department, Person
 
@@ -169,7 +168,7 @@ def _own_assignments(user: Any, ids: Sequence[int]) -> dict[int, Assignment]:
         f"WHERE a.id IN ({', '.join(['%s'] * len(ids))}) "
         f"AND a.rater_id = (SELECT p.id FROM {Person._meta.db_table} p WHERE p.user_id = %s)"
     )
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.execute(sql, [*ids, user.pk])
         rows = cursor.fetchall()
     found: dict[int, Assignment] = {}
@@ -236,6 +235,7 @@ def write_ratings(
             raise DomainError("not_found", _("Not found."), status=404)
         allowed = rules.get(a.group, {})
         seen: set[int] = set()
+        given: set[int] = set()
         for k, r in enumerate(entry.ratings):
             if r.item_id not in allowed:
                 errors.append(
@@ -246,6 +246,16 @@ def write_ratings(
                     )
                 )
                 continue
+            if r.item_id in given:
+                errors.append(
+                    FieldError(
+                        f"{prefix}.ratings[{k}]",
+                        "duplicate_item",
+                        _("This item is rated twice: give it one score."),
+                    )
+                )
+                continue
+            given.add(r.item_id)
             scored = _score_of(allowed[r.item_id], r, f"{prefix}.ratings[{k}]", errors)
             if scored is not None:
                 rows.append((a.pk, r.item_id, scored[0], scored[1]))
@@ -263,20 +273,21 @@ def write_ratings(
     ids = [e.assignment_id for e in entries]
     status = AssignmentStatus.SUBMITTED if submit else AssignmentStatus.DRAFT
     now = timezone.now()
-    if _compare_and_set(entries, status, now if submit else None) != len(ids):
-        raise concurrent_edit()
     comments = {e.assignment_id: e.comment.strip()[:2000] for e in entries if e.comment.strip()}
-    update_rows(Assignment, ["comment"], list(comments.items()))
-    # Always: an assignment handed over or re-added is open again but may keep the draft
-    # ratings it had.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM {Rating._meta.db_table} "
-            f"WHERE assignment_id IN ({', '.join(['%s'] * len(ids))})",
-            ids,
+    # Always replaces the ratings: an assignment handed over or re-added is open again but
+    # may keep the draft ratings it had.
+    moved = rating_store.store(
+        rating_store.Submission(
+            versions=[(e.assignment_id, e.expected_version) for e in entries],
+            status=status,
+            submitted_at=now if submit else None,
+            comments=comments,
+            ratings=rows,
+            audit_rows=audit.audit_rows(actor, _audit_entries(entries, assignments, rows, submit)),
         )
-    insert_rows(Rating, ["assignment", "item", "value", "level"], rows)
-    _audit(actor, entries, assignments, rows, submit)
+    )
+    if moved != len(ids):
+        raise concurrent_edit()
     if submit:
         recompute_appraisals(sorted({assignments[i].appraisal_id for i in ids}), cycle=cycle)
     if len(ids) > 50:
@@ -294,37 +305,14 @@ def write_ratings(
     return fresh
 
 
-def _compare_and_set(
-    entries: Sequence[AssignmentInput], status: str, submitted_at: datetime.datetime | None
-) -> int:
-    """Move the entries' assignments, if still open or a draft at the versions the rater saw,
-    to `status`; return how many moved. (Written out: it runs on every form, and the ORM's
-    chain of one Q per entry costs more to build than the statement to run.)"""
-    when = Assignment._meta.get_field("submitted_at").get_db_prep_value(submitted_at, connection)
-    quote = connection.ops.quote_name
-    pairs = " OR ".join(["(id = %s AND version = %s)"] * len(entries))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {quote(Assignment._meta.db_table)} SET status = %s, version = version + 1, "
-            f"submitted_at = %s WHERE status IN (%s, %s) AND ({pairs})",
-            [
-                status,
-                when,
-                AssignmentStatus.OPEN,
-                AssignmentStatus.DRAFT,
-                *(v for e in entries for v in (e.assignment_id, e.expected_version)),
-            ],
-        )
-        return int(cursor.rowcount)
-
-
-def _audit(
-    actor: Actor,
+def _audit_entries(
     entries: Sequence[AssignmentInput],
     assignments: dict[int, Assignment],
     rows: list[tuple[int, int, float, int | None]],
     submit: bool,
-) -> None:
+) -> list[audit.AuditEntry]:
+    """The audit records of a submission: one per named rating with its scores, one count
+    on the cycle for the anonymous ones."""
     first = next(iter(assignments.values()))
     arrays = scheme_arrays(first.cycle)
     anonymous = {
@@ -360,4 +348,4 @@ def _audit(
                 scope_path=first.cycle.unit.path,
             )
         )
-    audit.record_many(actor, named)
+    return named

@@ -45,6 +45,7 @@ from jixiao.appraisals.models import (
     SectionKind,
 )
 from jixiao.core.bulk import bulk_update_rows, insert_rows, update_rows
+from jixiao.core.prepared import hot_cursor
 from jixiao.engine import appraisal as engine
 from jixiao.engine.appraisal.aggregate import aggregate_scores_many
 from jixiao.engine.appraisal.grades import NO_GRADE
@@ -1179,7 +1180,7 @@ def _ratings_and_kpis_of(
         f"FROM {KpiScore._meta.db_table} k WHERE k.appraisal_id IN ({ids}) "
         f"AND {score} IS NOT NULL"
     )
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.execute(sql, [*appraisal_ids, AssignmentStatus.SUBMITTED, *appraisal_ids])
         rows = cursor.fetchall()
     table = np.array(rows, dtype=np.float64).reshape(-1, 6) if rows else np.zeros((0, 6))
@@ -1252,7 +1253,7 @@ def _rater_stats_for(
     # workers for them, whose start costs more than they save. One form's few raters are
     # never planned in parallel, so it is spared the two extra statements.
     serial = connection.vendor == "postgresql" and len(named) + len(coded) > SERIAL_RATERS
-    with connection.cursor() as cursor:
+    with connection.cursor() if serial else hot_cursor() as cursor:
         if serial:
             cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         cursor.execute(sql, params)

@@ -129,6 +129,14 @@ AUDIT_COLUMNS = (
 def record_many(actor: Actor, entries: Iterable[AuditEntry], reason: str = "") -> int:
     """Write one record per entry, all at the same time: plain rows in one statement (or a
     COPY), since every rating form writes its record and model instances cost more."""
+    return insert_rows(AuditRecord, AUDIT_COLUMNS, audit_rows(actor, entries, reason))
+
+
+def audit_rows(
+    actor: Actor, entries: Iterable[AuditEntry], reason: str = ""
+) -> list[tuple[Any, ...]]:
+    """The records of `entries` as plain rows in the order of AUDIT_COLUMNS, in database
+    form, for a writer that inserts them within a statement of its own."""
     connection = connections[router.db_for_write(AuditRecord)]
     meta = AuditRecord._meta
 
@@ -138,7 +146,7 @@ def record_many(actor: Actor, entries: Iterable[AuditEntry], reason: str = "") -
     at = prepared("at", timezone.now())
     ip = prepared("ip", actor.ip)
     actor_label = actor.label[:150]
-    rows = [
+    return [
         (
             at,
             actor.user_id,
@@ -155,4 +163,3 @@ def record_many(actor: Actor, entries: Iterable[AuditEntry], reason: str = "") -
         )
         for e in entries
     ]
-    return insert_rows(AuditRecord, AUDIT_COLUMNS, rows)

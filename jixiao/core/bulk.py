@@ -16,6 +16,8 @@ from typing import Any
 from django.db import connections, router
 from django.db.models import Field, Model
 
+from jixiao.core.prepared import hot_cursor
+
 # SQLite allows 32,766 bound parameters per statement; PostgreSQL 65,535.
 MAX_PARAMETERS = 30_000
 
@@ -86,7 +88,7 @@ def update_rows(model: type[Model], fields: Sequence[str], rows: Sequence[Sequen
     )
     batch = max(1, MAX_PARAMETERS // len(all_fields))
     written = 0
-    with connection.cursor() as cursor:
+    with hot_cursor(connection) as cursor:
         for start in range(0, len(rows), batch):
             chunk = rows[start : start + batch]
             params: list[Any] = [value for row in chunk for value in row]
