@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,8 +37,8 @@ from jixiao.appraisals.scoring import recompute_appraisals, scheme_arrays, schem
 from jixiao.core import audit
 from jixiao.core.actor import Actor
 from jixiao.core.errors import DomainError, FieldError, concurrent_edit, validation_failed
-from jixiao.core.joined_rows import JoinedModel
-from jixiao.core.prepared import hot_cursor
+from jixiao.core.joined_rows import JoinedModel, build_all
+from jixiao.core.prepared import KEYED_PLANS_ONLY, hot_cursor
 from jixiao.indicators.models import BarsLevel
 from jixiao.org.models import Department, Person
 
@@ -159,8 +159,10 @@ def _own_assignments(user: Any, ids: Sequence[int]) -> dict[int, Assignment]:
         return {}
     joined = _assignment_join()
     table = {m.alias: m.model._meta.db_table for m in joined}
+    # On PostgreSQL the first statement also keeps the rest of the transaction on its indexes.
+    hint = f", {KEYED_PLANS_ONLY}" if connection.vendor == "postgresql" else ""
     sql = (
-        f"SELECT {', '.join(m.columns() for m in joined)} "
+        f"SELECT {', '.join(m.columns() for m in joined)}{hint} "
         f"FROM {table['a']} a JOIN {table['ap']} ap ON ap.id = a.appraisal_id "
         f"JOIN {table['d']} d ON d.id = ap.department_id "
         f"JOIN {table['c']} c ON c.id = a.cycle_id JOIN {table['s']} s ON s.id = c.scheme_id "
@@ -174,12 +176,7 @@ def _own_assignments(user: Any, ids: Sequence[int]) -> dict[int, Assignment]:
     found: dict[int, Assignment] = {}
     cycles: dict[int, Cycle] = {}
     for row in rows:
-        at = 0
-        parts: list[Any] = []
-        for m in joined:
-            parts.append(m.build(row, at))
-            at += m.width
-        assignment, appraisal, department, cycle, scheme, unit = parts
+        assignment, appraisal, department, cycle, scheme, unit = build_all(joined, row)
         appraisal.department = department
         assignment.appraisal = appraisal
         if cycle.pk not in cycles:

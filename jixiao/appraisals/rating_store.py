@@ -1,12 +1,10 @@
-"""Storing a rater's submission: the compare-and-set on the assignments, their comments, the
-ratings that replace the previous ones and the audit records, as few statements as the
-database allows (every form pays for each round trip).
+"""Storing a rater's submission: the compare-and-set on the assignments (with their
+comments), the ratings that replace the previous ones and the audit records, in one
+statement on PostgreSQL (core.statements.write_together; every form pays each round trip).
 
-PostgreSQL gets one statement: data-modifying WITH clauses run on one snapshot, so the parts
-must not touch the same rows twice. They do not: the old ratings that are deleted are those
-whose item is not rated again, and the ones rated again are updated in place by the upsert.
-The caller compares the count of moved assignments with what it asked for and raises, which
-rolls the whole transaction back. Other databases (SQLite) get one statement per part.
+The writes touch different rows, as write_together requires: the old ratings deleted are
+those whose item is not rated again, and the ones rated again are updated in place by an
+upsert.
 """
 
 from __future__ import annotations
@@ -17,20 +15,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Field
 
 from jixiao.appraisals.models import Assignment, AssignmentStatus, Rating
 from jixiao.core.audit import AUDIT_COLUMNS
 from jixiao.core.bulk import insert_rows
 from jixiao.core.models import AuditRecord
-from jixiao.core.prepared import hot_cursor
+from jixiao.core.statements import Statement, audit_insert, marks, table, write_together
 
 RatingRow = tuple[int, int, float, int | None]
 """(assignment, item, value, BARS level)."""
 
 ONE_STATEMENT_ROWS = 2000
-"""Up to this many ratings PostgreSQL stores a submission in one statement; a larger one
-(no form is that large) goes part by part, the ratings by COPY."""
+"""Up to this many ratings a submission is stored in one statement; a larger one (no form is
+that large) goes part by part, the ratings by COPY."""
 
 RATING_COLUMNS = ("assignment", "item", "value", "level")
 
@@ -50,30 +47,23 @@ class Submission:
 def store(submission: Submission) -> int:
     """Write the submission; return how many assignments moved (fewer than asked: someone
     else saved first, or the assignment is no longer open)."""
-    if connection.vendor == "postgresql" and len(submission.ratings) <= ONE_STATEMENT_ROWS:
-        return _store_in_one_statement(submission)
-    moved = _compare_and_set(submission)
     ids = [pk for pk, _version in submission.versions]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM {_table(Rating)} WHERE assignment_id IN ({_marks(len(ids))})", ids
+    if len(submission.ratings) <= ONE_STATEMENT_ROWS:
+        return write_together(
+            _compare_and_set(submission),
+            _delete_others(ids, submission.ratings),
+            _upsert(submission.ratings),
+            audit_insert(submission.audit_rows),
         )
+    moved = write_together(_compare_and_set(submission), _delete_others(ids, []))
     insert_rows(Rating, RATING_COLUMNS, submission.ratings)
     insert_rows(AuditRecord, AUDIT_COLUMNS, submission.audit_rows)
     return moved
 
 
-def _table(model: type[Any]) -> str:
-    return str(connection.ops.quote_name(model._meta.db_table))
-
-
-def _marks(n: int, width: int = 1) -> str:
-    one = "%s" if width == 1 else "(" + ", ".join(["%s"] * width) + ")"
-    return ", ".join([one] * n)
-
-
-def _update_sql(submission: Submission) -> tuple[str, list[Any]]:
-    """The compare-and-set UPDATE (the comments written in the same statement)."""
+def _compare_and_set(submission: Submission) -> Statement:
+    """The assignments to their new status, if still open or a draft at the versions the
+    rater saw, with their comments."""
     when = Assignment._meta.get_field("submitted_at").get_db_prep_value(
         submission.submitted_at, connection
     )
@@ -86,52 +76,30 @@ def _update_sql(submission: Submission) -> tuple[str, list[Any]]:
     pairs = " OR ".join(["(id = %s AND version = %s)"] * len(submission.versions))
     params += [AssignmentStatus.OPEN, AssignmentStatus.DRAFT]
     params += [v for pair in submission.versions for v in pair]
-    sql = (
-        f"UPDATE {_table(Assignment)} SET status = %s, version = version + 1, "
-        f"submitted_at = %s{comment} WHERE status IN (%s, %s) AND ({pairs})"
+    return Statement(
+        f"UPDATE {table(Assignment)} SET status = %s, version = version + 1, "
+        f"submitted_at = %s{comment} WHERE status IN (%s, %s) AND ({pairs})",
+        params,
     )
-    return sql, params
 
 
-def _compare_and_set(submission: Submission) -> int:
-    sql, params = _update_sql(submission)
-    with hot_cursor() as cursor:
-        cursor.execute(sql, params)
-        return int(cursor.rowcount)
+def _delete_others(ids: list[int], ratings: Sequence[RatingRow]) -> Statement:
+    """The assignments' earlier ratings of items not rated again (all of them when none
+    are): an assignment handed over or re-added may keep the draft ratings it had."""
+    sql = f"DELETE FROM {table(Rating)} WHERE assignment_id IN ({marks(len(ids))})"
+    params: list[Any] = list(ids)
+    if ratings:
+        sql += f" AND (assignment_id, item_id) NOT IN (VALUES {marks(len(ratings), 2)})"
+        params += [v for row in ratings for v in row[:2]]
+    return Statement(sql, params)
 
 
-def _store_in_one_statement(submission: Submission) -> int:
-    update, params = _update_sql(submission)
-    ids = [pk for pk, _version in submission.versions]
-    ratings = _table(Rating)
-    parts = [f"moved AS ({update} RETURNING id)"]
-    kept = ""
-    if submission.ratings:
-        kept = f" AND (assignment_id, item_id) NOT IN (VALUES {_marks(len(submission.ratings), 2)})"
-    parts.append(
-        f"gone AS (DELETE FROM {ratings} WHERE assignment_id IN ({_marks(len(ids))}){kept})"
+def _upsert(ratings: Sequence[RatingRow]) -> Statement | None:
+    if not ratings:
+        return None
+    return Statement(
+        f"INSERT INTO {table(Rating)} (assignment_id, item_id, value, level) "
+        f"VALUES {marks(len(ratings), 4)} ON CONFLICT (assignment_id, item_id) "
+        f"DO UPDATE SET value = excluded.value, level = excluded.level",
+        [v for row in ratings for v in row],
     )
-    params += ids
-    params += [v for row in submission.ratings for v in row[:2]]
-    if submission.ratings:
-        parts.append(
-            f"put AS (INSERT INTO {ratings} (assignment_id, item_id, value, level) "
-            f"VALUES {_marks(len(submission.ratings), 4)} "
-            f"ON CONFLICT (assignment_id, item_id) DO UPDATE "
-            f"SET value = EXCLUDED.value, level = EXCLUDED.level)"
-        )
-        params += [v for row in submission.ratings for v in row]
-    if submission.audit_rows:
-        fields = [AuditRecord._meta.get_field(name) for name in AUDIT_COLUMNS]
-        columns = ", ".join(
-            connection.ops.quote_name(str(f.column)) for f in fields if isinstance(f, Field)
-        )
-        parts.append(
-            f"logged AS (INSERT INTO {_table(AuditRecord)} ({columns}) "
-            f"VALUES {_marks(len(submission.audit_rows), len(AUDIT_COLUMNS))})"
-        )
-        params += [v for row in submission.audit_rows for v in row]
-    with hot_cursor() as cursor:
-        cursor.execute(f"WITH {', '.join(parts)} SELECT COUNT(*) FROM moved", params)
-        row = cursor.fetchone()
-    return int(row[0]) if row else 0

@@ -12,23 +12,28 @@ the person in the cycle (a rater should know what the person says they achieved)
 from __future__ import annotations
 
 import datetime
+import functools
 from typing import Any
 
-from django.db import transaction
-from django.db.models import F, Prefetch, QuerySet
+from django.db import connection, transaction
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jixiao.appraisals.grid import HIDDEN_STATUSES
-from jixiao.appraisals.models import Appraisal, Assignment, RaterGroup
+from jixiao.appraisals.models import Appraisal, Assignment, Cycle, RaterGroup
 from jixiao.appraisals.permissions import can_read_appraisal
 from jixiao.appraisals.rating import DEFAULT_PHASES, RATING_PHASES
 from jixiao.core import audit
 from jixiao.core.actor import Actor
 from jixiao.core.errors import DomainError, FieldError, concurrent_edit, validation_failed
+from jixiao.core.joined_rows import JoinedModel, build_all
+from jixiao.core.prepared import KEYED_PLANS_ONLY, hot_cursor
+from jixiao.core.statements import Statement, audit_insert, table, write_together
 from jixiao.goals.models import Evidence, Goal, KeyResult
 from jixiao.org.access import scope_for
+from jixiao.org.models import Department, Person
 
 MAX_SUMMARY = 20000
 SELF_PHASES = RATING_PHASES.get(RaterGroup.SELF, DEFAULT_PHASES)
@@ -84,15 +89,7 @@ def appraisal_summary_save(
     submit: bool,
 ) -> Appraisal:
     """Save the person's summary as a draft, or submit it (then it no longer changes)."""
-    person_id = scope_for(user).person_id
-    appraisal = (
-        Appraisal.objects.select_related("cycle", "department")
-        .defer("breakdown")
-        .filter(pk=appraisal_id, person_id=person_id)
-        .first()
-        if person_id is not None
-        else None
-    )
+    appraisal = _own_appraisal_for_writing(user, appraisal_id)
     if appraisal is None:
         raise DomainError("not_found", _("Not found."), status=404)
     if appraisal.cycle.phase not in SELF_PHASES:
@@ -122,28 +119,66 @@ def appraisal_summary_save(
     if errors:
         raise validation_failed(errors)
     now = timezone.now()
-    if not Appraisal.objects.filter(
-        pk=appraisal.pk, version=expected_version, self_submitted_at__isnull=True
-    ).update(
-        summary=text,
-        self_submitted_at=now if submit else None,
-        version=F("version") + 1,
-    ):
-        raise concurrent_edit()
     changes: dict[str, list[Any]] = {"summary_chars": [len(appraisal.summary), len(text)]}
     if submit:
         changes["self_submitted_at"] = [None, now.isoformat()]
-    audit.record(
-        actor,
+    entry = audit.entry(
         "appraisals.summary.submit" if submit else "appraisals.summary.save",
         appraisal,
         changes,
         scope_path=appraisal.department.path,
     )
+    submitted_at = now if submit else None
+    update = Statement(
+        f"UPDATE {table(Appraisal)} SET summary = %s, self_submitted_at = %s, "
+        f"version = version + 1 WHERE id = %s AND version = %s AND self_submitted_at IS NULL",
+        [
+            text,
+            Appraisal._meta.get_field("self_submitted_at").get_db_prep_value(
+                submitted_at, connection
+            ),
+            appraisal.pk,
+            expected_version,
+        ],
+    )
+    if not write_together(update, audit_insert(audit.audit_rows(actor, [entry]))):
+        raise concurrent_edit()
     # The compare-and-set wrote exactly these (the row stays locked until commit).
     appraisal.summary, appraisal.version = text, expected_version + 1
-    appraisal.self_submitted_at = now if submit else None
+    appraisal.self_submitted_at = submitted_at
     return appraisal
+
+
+@functools.cache
+def _summary_join() -> tuple[JoinedModel[Any], ...]:
+    return (
+        JoinedModel(Appraisal, "ap", leave_out=("breakdown",)),
+        JoinedModel(Cycle, "c"),
+        JoinedModel(Department, "d"),
+    )
+
+
+def _own_appraisal_for_writing(user: Any, appraisal_id: int) -> Appraisal | None:
+    """The user's own appraisal with its cycle and department, in one query written out
+    (each summary save runs it; see rating._own_assignments)."""
+    if user is None or not user.is_authenticated:
+        return None
+    joined = _summary_join()
+    hint = f", {KEYED_PLANS_ONLY}" if connection.vendor == "postgresql" else ""
+    with hot_cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(m.columns() for m in joined)}{hint} "
+            f"FROM {table(Appraisal)} ap JOIN {table(Cycle)} c ON c.id = ap.cycle_id "
+            f"JOIN {table(Department)} d ON d.id = ap.department_id "
+            f"WHERE ap.id = %s AND ap.person_id = "
+            f"(SELECT p.id FROM {table(Person)} p WHERE p.user_id = %s)",
+            [appraisal_id, user.pk],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    appraisal, appraisal.cycle, appraisal.department = build_all(joined, row)
+    return appraisal  # type: ignore[no-any-return]
 
 
 # ---------------------------------------------------------------- evidence from goals

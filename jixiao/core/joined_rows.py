@@ -67,3 +67,13 @@ class JoinedModel[M: Model]:
                 value = convert(value, column, connection)
             values[k] = value
         return self.model.from_db(self.using, [f.attname for f in self.fields], values)
+
+
+def build_all(joined: Sequence[JoinedModel[Any]], row: Sequence[Any]) -> list[Any]:
+    """Every model's instance of a row laid out as the `columns()` of `joined`, in order."""
+    out: list[Any] = []
+    at = 0
+    for m in joined:
+        out.append(m.build(row, at))
+        at += m.width
+    return out

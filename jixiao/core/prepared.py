@@ -38,3 +38,11 @@ def hot_cursor(connection: Any = None) -> Any:
     if connection.queries_logged:
         return connection.make_debug_cursor(raw)
     return connection.make_cursor(raw)
+
+
+KEYED_PLANS_ONLY = "set_config('enable_seqscan', 'off', true)"
+"""A select-list item for the first statement of a form's transaction (PostgreSQL): every
+later statement of the transaction looks rows up by key (an assignment's ratings, an
+appraisal's scores), and with statistics older than the rows (a new cycle's first forms,
+autovacuum off) the planner takes the tables for tiny and scans them whole, every form.
+Turning sequential scans off for the rest of the transaction only keeps it on the indexes."""
