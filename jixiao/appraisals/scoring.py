@@ -695,23 +695,41 @@ def _standardize_with(
     stats: dict[tuple[int, int], tuple[int, float, float]],
     cycle: Cycle,
 ) -> engine.Standardized:
-    """Standardize one ratee's ratings with the raters' cycle-wide statistics."""
+    """Standardize some ratees' ratings with the raters' cycle-wide statistics, as the full
+    recompute does: z within the rater, onto the group's mean and spread, shrunk by the
+    rater's count. A rater without statistics counts as one rating of its own value."""
     mu_sigma = cycle.group_stats or {}
     out = rv.copy()
     weights = np.zeros(rv.size)
-    for k in range(rv.size):
-        g = int(rg[k])
-        if not arrays.group_standardize[g]:
-            continue
-        n, m, s = stats.get((g, int(raters[rr[k]])), (1, rv[k], 0.0))
-        gstats = mu_sigma.get(arrays.group_codes[g])
-        if not gstats:
-            continue
-        mu, sigma = float(gstats[0]), float(gstats[1])
-        w = n / (n + arrays.shrinkage)
-        z = (rv[k] - m) / s if s > 0 else 0.0
-        out[k] = min(100.0, max(0.0, w * (mu + sigma * z) + (1 - w) * rv[k]))
-        weights[k] = w
+    group_mu = np.full(len(arrays.group_codes), np.nan)
+    group_sigma = np.zeros(len(arrays.group_codes))
+    for g, code in enumerate(arrays.group_codes):
+        found = mu_sigma.get(code)
+        if arrays.group_standardize[g] and found:
+            group_mu[g], group_sigma[g] = float(found[0]), float(found[1])
+    on = ~np.isnan(group_mu[rg]) if rv.size else np.zeros(0, dtype=bool)
+    if not on.any():
+        zeros = np.zeros(rv.size)
+        return engine.Standardized(out, zeros, zeros, np.zeros(rv.size, dtype=np.int64), weights)
+    keys = raters[rr]
+    pairs, pair_of = np.unique(np.stack([rg, keys]), axis=1, return_inverse=True)
+    pair_stats = np.array(
+        [
+            stats.get((int(g), int(k)), (np.nan, np.nan, np.nan))
+            for g, k in zip(pairs[0].tolist(), pairs[1].tolist(), strict=True)
+        ],
+        dtype=np.float64,
+    ).reshape(-1, 3)
+    n, m, sd = (pair_stats[pair_of.ravel(), c] for c in range(3))
+    missing = np.isnan(n)
+    n = np.where(missing, 1.0, n)
+    m = np.where(missing, rv, m)
+    sd = np.where(missing, 0.0, sd)
+    w = n / (n + arrays.shrinkage)
+    z = np.divide(rv - m, sd, out=np.zeros(rv.size), where=sd > 0)
+    corrected = np.clip(w * (group_mu[rg] + group_sigma[rg] * z) + (1 - w) * rv, 0.0, 100.0)
+    out[on] = corrected[on]
+    weights[on] = w[on]
     zeros = np.zeros(rv.size)
     return engine.Standardized(out, zeros, zeros, np.zeros(rv.size, dtype=np.int64), weights)
 
@@ -1192,9 +1210,6 @@ def _ratings_and_kpis_of(
     )
 
 
-SERIAL_RATERS = 50
-
-
 def _rater_stats_for(
     cycle: Cycle, arrays: SchemeArrays, ratings: np.ndarray
 ) -> dict[tuple[int, int], tuple[int, float, float]]:
@@ -1233,33 +1248,20 @@ def _rater_stats_for(
         f"WHERE a.cycle_id = %s AND {group} IN ({', '.join(['%s'] * len(standardized))}) "
         f"AND ({' OR '.join(who)}) GROUP BY {group}, a.rater_id, a.code_id, a.status"
     )
-    if connection.vendor == "postgresql":
-        # Each assignment's ratings through its index, whatever the statistics say: with
-        # estimates older than the ratings, a plain join hashes the whole ratings table.
-        sql = (
-            f"SELECT {group}, a.rater_id, a.code_id, a.status, CAST(SUM(s.n) AS BIGINT), "
-            f"SUM(s.total), "
-            f"SUM(s.squares) FROM {Assignment._meta.db_table} a CROSS JOIN LATERAL "
-            f"(SELECT COUNT(*) AS n, SUM({share}) AS total, SUM(({share}) * ({share})) "
-            f"AS squares {ratings_of} WHERE r.assignment_id = a.id) s {where}"
-        )
-    else:
-        sql = (
-            f"SELECT {group}, a.rater_id, a.code_id, a.status, COUNT(*), SUM({share}), "
-            f"SUM(({share}) * ({share})) {ratings_of} "
-            f"JOIN {Assignment._meta.db_table} a ON a.id = r.assignment_id {where}"
-        )
-    # Tens of thousands of rows at most (a grid's raters): PostgreSQL may plan parallel
-    # workers for them, whose start costs more than they save. One form's few raters are
-    # never planned in parallel, so it is spared the two extra statements.
-    serial = connection.vendor == "postgresql" and len(named) + len(coded) > SERIAL_RATERS
-    with connection.cursor() if serial else hot_cursor() as cursor:
-        if serial:
-            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+    # With stale planner statistics (a new cycle's ratings) PostgreSQL would take the ratings
+    # table for tiny and scan it whole; a form's first statement turns that off for the rest
+    # of its transaction (core.prepared.KEYED_PLANS_ONLY), so this join walks the indexes.
+    sql = (
+        f"SELECT {group}, a.rater_id, a.code_id, a.status, COUNT(*), SUM({share}), "
+        f"SUM(({share}) * ({share})) {ratings_of} "
+        f"JOIN {Assignment._meta.db_table} a ON a.id = r.assignment_id {where}"
+    )
+    # (A grid's raters give tens of thousands of rows, for which PostgreSQL would plan
+    # parallel workers that cost more to start than they save: KEYED_PLANS_ONLY turns them
+    # off for the form's transaction too.)
+    with hot_cursor() as cursor:
         cursor.execute(sql, params)
         found = cursor.fetchall()
-        if serial:
-            cursor.execute("SET LOCAL max_parallel_workers_per_gather TO DEFAULT")
     scheme_group = {g: i for i, g in enumerate(arrays.group_codes)}
     out: dict[tuple[int, int], tuple[int, float, float]] = {}
     for code, rater_id, code_id, status, n, total, squares in found:

@@ -40,9 +40,13 @@ def hot_cursor(connection: Any = None) -> Any:
     return connection.make_cursor(raw)
 
 
-KEYED_PLANS_ONLY = "set_config('enable_seqscan', 'off', true)"
-"""A select-list item for the first statement of a form's transaction (PostgreSQL): every
+KEYED_PLANS_ONLY = (
+    "set_config('enable_seqscan', 'off', true), "
+    "set_config('max_parallel_workers_per_gather', '0', true)"
+)
+"""Select-list items for the first statement of a form's transaction (PostgreSQL). Every
 later statement of the transaction looks rows up by key (an assignment's ratings, an
-appraisal's scores), and with statistics older than the rows (a new cycle's first forms,
-autovacuum off) the planner takes the tables for tiny and scans them whole, every form.
-Turning sequential scans off for the rest of the transaction only keeps it on the indexes."""
+appraisal's scores, the raters' statistics). With statistics older than the rows (a new
+cycle's first forms, autovacuum off) the planner takes the tables for tiny and scans them
+whole, every form; and for a grid's few thousand rows it plans parallel workers that cost
+more to start than they save. Both are off for the rest of the transaction only."""
