@@ -318,9 +318,11 @@ def own_assignments(
     ).order_by("appraisal__department__path", "appraisal__person__employee_no", "id")
 
 
-def rater_grid(user: Any, cycle_id: int, group: str) -> Grid:
+def rater_grid(user: Any, cycle_id: int, group: str, *, for_display: bool = True) -> Grid:
     """The grid of the user's own assignments in one group of a cycle; 404 when they have
-    none there (whether or not the cycle exists)."""
+    none there (whether or not the cycle exists). Without `for_display` (a posted grid, which
+    is redirected once saved) the stored values and the goals links are left out until
+    `complete_for_display` adds them for a page shown again."""
     cycle = Cycle.objects.select_related("unit").filter(pk=cycle_id).first()
     if cycle is None or group not in RaterGroup.values:
         raise Http404
@@ -332,13 +334,29 @@ def rater_grid(user: Any, cycle_id: int, group: str) -> Grid:
         row = _row_of(a.appraisal, a.pk)
         row.status, row.version, row.comment = a.status, a.version, a.comment
         rows.append(row)
+    grid = _make_grid(cycle, group, rows)
+    if for_display:
+        _add_stored_values(grid.rows)
+        _mark_visible_goals(user, cycle, grid.rows)
+    return grid
+
+
+def complete_for_display(user: Any, grid: Grid) -> None:
+    """What rater_grid(for_display=False) left out, for the page shown again after a posted
+    grid was refused: the stored values of the rows the rater can no longer edit (the
+    editable ones keep what was typed) and the goals links."""
+    _add_stored_values([r for r in grid.rows if r.readonly])
+    _mark_visible_goals(user, grid.cycle, grid.rows)
+
+
+def _add_stored_values(rows: list[GridRow]) -> None:
     by_key = {r.key: r for r in rows}
+    if not by_key:
+        return
     for assignment_id, item_id, value, level in Rating.objects.filter(
         assignment_id__in=list(by_key)
     ).values_list("assignment_id", "item_id", "value", "level"):
         by_key[assignment_id].values[item_id] = _display(value, level)
-    _mark_visible_goals(user, cycle, rows)
-    return _make_grid(cycle, group, rows)
 
 
 def code_grid(cycle: Cycle, group: str, ratees: Sequence[Appraisal]) -> Grid:

@@ -37,7 +37,7 @@ from jixiao.appraisals.scoring import recompute_appraisals, scheme_arrays, schem
 from jixiao.core import audit
 from jixiao.core.actor import Actor
 from jixiao.core.errors import DomainError, FieldError, concurrent_edit, validation_failed
-from jixiao.core.joined_rows import JoinedModel, build_all
+from jixiao.core.joined_rows import JoinedModel
 from jixiao.core.prepared import KEYED_PLANS_ONLY, hot_cursor
 from jixiao.indicators.models import BarsLevel
 from jixiao.org.models import Department, Person
@@ -174,15 +174,24 @@ def _own_assignments(user: Any, ids: Sequence[int]) -> dict[int, Assignment]:
         cursor.execute(sql, [*ids, user.pk])
         rows = cursor.fetchall()
     found: dict[int, Assignment] = {}
+    departments: dict[int, Department] = {}
     cycles: dict[int, Cycle] = {}
+    a, ap, d, c, s, u = joined
     for row in rows:
-        assignment, appraisal, department, cycle, scheme, unit = build_all(joined, row)
-        appraisal.department = department
+        # A grid's rows share their cycle (and often departments): each is built once.
+        assignment = a.build(row, 0)
+        appraisal = ap.build(row, a.width)
+        if appraisal.department_id not in departments:
+            departments[appraisal.department_id] = d.build(row, a.width + ap.width)
+        appraisal.department = departments[appraisal.department_id]
         assignment.appraisal = appraisal
-        if cycle.pk not in cycles:
-            cycle.scheme, cycle.unit = scheme, unit
+        if assignment.cycle_id not in cycles:
+            at = a.width + ap.width + d.width
+            cycle = c.build(row, at)
+            cycle.scheme = s.build(row, at + c.width)
+            cycle.unit = u.build(row, at + c.width + s.width)
             cycles[cycle.pk] = cycle
-        assignment.cycle = cycles[cycle.pk]
+        assignment.cycle = cycles[assignment.cycle_id]
         found[assignment.pk] = assignment
     return found
 

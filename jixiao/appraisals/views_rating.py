@@ -39,6 +39,7 @@ from jixiao.appraisals.grid import (
     GridRow,
     apply_post,
     code_grid,
+    complete_for_display,
     inputs_for,
     rater_grid,
     refresh_versions,
@@ -278,13 +279,15 @@ def rate_grid(request: HttpRequest, cycle_id: int, group: str) -> HttpResponse:
     if group == RaterGroup.SELF:
         own_appraisal(request.user, cycle_id)
         return redirect("appraisals:self", cycle_id=cycle_id)
-    grid = rater_grid(request.user, cycle_id, group)
+    posted = request.method == "POST"
+    grid = rater_grid(request.user, cycle_id, group, for_display=not posted)
     outcome = Outcome()
-    if request.method == "POST":
+    if posted:
         outcome = save_grid(request, grid)
         if outcome.done:
             _say_saved(request, outcome)
             return redirect(request.path)
+        complete_for_display(request.user, grid)
     return render(
         request,
         "appraisals/rate_grid.html",
