@@ -605,6 +605,19 @@ def scheme_create(*, actor: Actor, user: Any, data: SchemeData, reason: str = ""
     return scheme
 
 
+def _latest_for_manager(user: Any, scheme_id: int, not_latest: str) -> Scheme:
+    """The scheme to change: for those who manage schemes (else 403), the latest version of
+    its code (else 409 with `not_latest`), 404 when there is none."""
+    if not can_manage_schemes(user):
+        raise forbidden()
+    current = Scheme.objects.filter(pk=scheme_id).first()
+    if current is None:
+        raise DomainError("not_found", _("Not found."), status=404)
+    if not current.is_latest:
+        raise DomainError("not_latest_version", not_latest, status=409)
+    return current
+
+
 @transaction.atomic(durable=True)
 def scheme_update(
     *,
@@ -616,17 +629,9 @@ def scheme_update(
     reason: str = "",
 ) -> Scheme:
     """Change the latest version; when a cycle uses it, a new version is made instead."""
-    if not can_manage_schemes(user):
-        raise forbidden()
-    current = Scheme.objects.filter(pk=scheme_id).first()
-    if current is None:
-        raise DomainError("not_found", _("Not found."), status=404)
-    if not current.is_latest:
-        raise DomainError(
-            "not_latest_version",
-            _("Only the latest version of a scheme can be changed."),
-            status=409,
-        )
+    current = _latest_for_manager(
+        user, scheme_id, _("Only the latest version of a scheme can be changed.")
+    )
     if data.code != current.code:
         raise validation_failed(
             [FieldError("code", "code_immutable", _("The code cannot be changed."))]
@@ -725,17 +730,11 @@ def scheme_set_active(
     """Deactivate a scheme (every version of its code; no new cycle or series may use it,
     the cycles that use it go on) or reactivate it. Compare-and-set on the latest version's
     `version`; refused while an active recurring series uses the scheme."""
-    if not can_manage_schemes(user):
-        raise forbidden()
-    current = Scheme.objects.filter(pk=scheme_id).first()
-    if current is None:
-        raise DomainError("not_found", _("Not found."), status=404)
-    if not current.is_latest:
-        raise DomainError(
-            "not_latest_version",
-            _("Only the latest version of a scheme can be deactivated or reactivated."),
-            status=409,
-        )
+    current = _latest_for_manager(
+        user,
+        scheme_id,
+        _("Only the latest version of a scheme can be deactivated or reactivated."),
+    )
     if current.is_active == active:
         return current
     if not active and (using := active_series_using(current.code)):
