@@ -56,6 +56,7 @@ CODE_DEPARTMENT = "办公室"
 OPEN_SHARE = 0.08  # assignments not started in this year's cycle
 DRAFT_SHARE = 0.03
 COMMENT_SHARE = 0.25  # superiors' submitted assignments with a comment
+PEER_COMMENT_SHARE = 0.15  # peers' (anonymous) submitted assignments with a comment
 CODE_STAFF_MAX = 40
 CHUNK = 5000
 RATING_CHUNK = 200_000
@@ -77,6 +78,13 @@ COMMENTS = (
     "服从安排，完成任务较好；主动性有待提高。",
     "责任心强，群众评价好，可承担更多带教工作。",
     "完成了基本任务，个别事项办理不够及时。",
+)
+PEER_COMMENTS = (
+    "乐于帮助同事，配合工作很顺畅。",
+    "业务上是科室的骨干，遇到难题愿意牵头。",
+    "沟通及时，材料质量高。",
+    "希望在会议和汇报中多表达自己的意见。",
+    "有时工作节奏偏慢，临近期限才完成。",
 )
 
 
@@ -335,16 +343,29 @@ def write_texts(
     a: CycleAssignments, status: np.ndarray, at: datetime.datetime, rng: np.random.Generator
 ) -> None:
     """Personal summaries of those who submitted their self-assessment, and comments on some
-    of the superiors' ratings."""
+    of the superiors' and the peers' ratings."""
     done = status == AssignmentStatus.SUBMITTED
     selves = a.appraisal[done & (a.group == RaterGroup.SELF)]
     pick = rng.integers(0, len(SUMMARIES), selves.size)
     for k, text in enumerate(SUMMARIES):
         _update_in_chunks(Appraisal, selves[pick == k].tolist(), summary=text, self_submitted_at=at)
-    superiors = np.flatnonzero(done & (a.group == RaterGroup.SUPERIOR))
-    commented = superiors[rng.random(superiors.size) < COMMENT_SHARE]
-    pick = rng.integers(0, len(COMMENTS), commented.size)
-    for k, text in enumerate(COMMENTS):
+    _comment_some(a, done & (a.group == RaterGroup.SUPERIOR), COMMENT_SHARE, COMMENTS, rng)
+    # Peers rate anonymously: their comments show without names once rating is over.
+    _comment_some(a, done & (a.group == RaterGroup.PEER), PEER_COMMENT_SHARE, PEER_COMMENTS, rng)
+
+
+def _comment_some(
+    a: CycleAssignments,
+    among: np.ndarray,
+    share: float,
+    texts: Sequence[str],
+    rng: np.random.Generator,
+) -> None:
+    """A comment, one of `texts`, on about `share` of the assignments marked in `among`."""
+    candidates = np.flatnonzero(among)
+    commented = candidates[rng.random(candidates.size) < share]
+    pick = rng.integers(0, len(texts), commented.size)
+    for k, text in enumerate(texts):
         _update_in_chunks(Assignment, a.ids[commented[pick == k]].tolist(), comment=text)
 
 

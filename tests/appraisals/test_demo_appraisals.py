@@ -231,3 +231,23 @@ def test_the_regular_appraisal_is_a_quarterly_series_starting_next_quarter(built
     assert only.first_start > TODAY and only.first_start.day == 1
     assert only.first_start.month in (1, 4, 7, 10)
     assert not Cycle.objects.filter(series=only).exists()
+
+
+def test_peers_comments_show_without_names_on_last_years_results(built):
+    _current, last = _cycles()
+    commented = Assignment.objects.filter(
+        cycle=last, group=RaterGroup.PEER, status=AssignmentStatus.SUBMITTED
+    ).exclude(comment="")
+    assert commented.exists()
+    assert set(commented.values_list("comment", flat=True)) <= set(appraisals_demo.PEER_COMMENTS)
+    peer = commented.select_related("rater", "appraisal__person").first()
+    assert peer is not None and peer.rater is not None
+    client = Client()
+    client.force_login(User.objects.get(username="perfadmin"))
+    page = client.get(reverse("appraisals:results_detail", kwargs={"pk": peer.appraisal_id}))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert peer.comment in body
+    # Anonymous: nothing on the page puts the peer's name next to what they wrote.
+    card = body[body.index('id="result-comments-card"') :]
+    assert peer.rater.name not in card[: card.index('class="card-footer')]
