@@ -370,12 +370,14 @@ def submitted_ratings(cycle: Cycle, appraisal_ids: list[int] | None = None) -> n
 def compute_kpis(cycle: Cycle, arrays: SchemeArrays, appraisals: list[tuple[int, int]]) -> None:
     """Fill KpiScore.computed for every KPI item of every appraisal (set-based).
 
-    goal_progress: the weighted progress of the person's goals whose period lies in the cycle,
-    as a share of the item's full score (100% progress or more is full marks).
-    indicator: the indicator's rule applied to the person's key results on that indicator.
+    goal_progress: the weighted progress of the person's agreed goals (approved, locked or
+    closed) whose period lies in the cycle, as a share of the item's full score (100% progress
+    or more is full marks).
+    indicator: the indicator's rule applied to the person's key results on that indicator, of
+    agreed goals only.
     manual: nothing is computed; the office enters the score.
     """
-    from jixiao.goals.models import Goal, GoalLevel, KeyResult
+    from jixiao.goals.models import AGREED_STATUSES, Goal, GoalLevel, KeyResult
 
     kpi_items = [
         i
@@ -389,7 +391,11 @@ def compute_kpis(cycle: Cycle, arrays: SchemeArrays, appraisals: list[tuple[int,
     progress: dict[int, float] = {}
     for person_id, total_w, total_wp in (
         Goal.objects.filter(
-            period, level=GoalLevel.PERSON, person_id__in=person_ids, progress__isnull=False
+            period,
+            level=GoalLevel.PERSON,
+            status__in=AGREED_STATUSES,
+            person_id__in=person_ids,
+            progress__isnull=False,
         )
         .values_list("person_id")
         .annotate(
@@ -422,6 +428,7 @@ def compute_kpis(cycle: Cycle, arrays: SchemeArrays, appraisals: list[tuple[int,
                 code_of_item[i] = codes[indicator_id]
         for person_id, code, kr_current, kr_target, progress_value in KeyResult.objects.filter(
             goal__level=GoalLevel.PERSON,
+            goal__status__in=AGREED_STATUSES,
             goal__person_id__in=person_ids,
             indicator__code__in=list(codes.values()),
             goal__period_start__gte=cycle.start,

@@ -121,6 +121,9 @@ class GoalStatus(models.TextChoices):
 
 
 EDITABLE_STATUSES = (GoalStatus.DRAFT, GoalStatus.RETURNED)
+# Goals whose targets were agreed (approved, then perhaps locked and closed): the only ones an
+# appraisal scores. A draft, submitted or returned goal is still the owner's proposal.
+AGREED_STATUSES = (GoalStatus.APPROVED, GoalStatus.LOCKED, GoalStatus.CLOSED)
 
 
 class GoalOutcome(models.TextChoices):
