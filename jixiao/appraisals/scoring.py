@@ -893,8 +893,15 @@ def _db_time(now: datetime.datetime) -> Any:
 
 
 def recompute_cycle(cycle_id: int, *, progress: Progress | None = None) -> dict[str, Any]:
-    """Score every appraisal of the cycle, rank, suggest grades and write it all back."""
+    """Score every appraisal of the cycle, rank, suggest grades and write it all back.
+
+    The scores are those of the data as read at the start, and are dated then (the cycle's
+    and each appraisal's `computed_at`). An appraisal rescored while the recompute runs (a
+    submission, a KPI score set by hand) keeps its newer score, and the results show that
+    ranks and grades are older than the scores; a change of eligibility meanwhile keeps the
+    cycle's grades marked outdated."""
     report = progress or (lambda _stage, _share: None)
+    read_at = timezone.now()
     cycle = Cycle.objects.select_related("scheme", "unit").get(pk=cycle_id)
     arrays = scheme_arrays(cycle)
     report("read", 0.05)
@@ -940,8 +947,7 @@ def recompute_cycle(cycle_id: int, *, progress: Progress | None = None) -> dict[
         else None
     )
     report("write", 0.7)
-    now = timezone.now()
-    at = _db_time(now)
+    at = _db_time(read_at)
     totals = total.tolist()
     raw_totals = scores.raw.total.tolist()
     rank_d = rank_department.tolist()
@@ -989,7 +995,7 @@ def recompute_cycle(cycle_id: int, *, progress: Progress | None = None) -> dict[
             )
         return updates, tied
 
-    ties = 0
+    ties = newer = 0
     chunks = [
         (start, min(start + WRITE_CHUNK, len(id_list)))
         for start in range(0, len(id_list), WRITE_CHUNK)
@@ -1004,11 +1010,14 @@ def recompute_cycle(cycle_id: int, *, progress: Progress | None = None) -> dict[
             updates, tied = pending.result()
             pending = builder.submit(chunk_rows, *chunks[k + 1]) if k + 1 < len(chunks) else None
             ties += tied
-            update_rows(Appraisal, APPRAISAL_SCORE_FIELDS, updates)
+            written = update_rows(
+                Appraisal, APPRAISAL_SCORE_FIELDS, updates, keep_newer=("computed_at", at)
+            )
+            newer += len(updates) - written
             del updates
             report("write", 0.7 + 0.25 * stop / max(1, len(id_list)))
         stats = _write_rater_stats(cycle, rater_stats.result())
-        Cycle.objects.filter(pk=cycle.pk).update(group_stats=stats, computed_at=now)
+        Cycle.objects.filter(pk=cycle.pk).update(group_stats=stats, computed_at=read_at)
     if connection.vendor == "postgresql" and len(id_list) >= ANALYZE_AFTER:
         # Statistics for the freshly written scores, as after any bulk load: planned with
         # the old ones (no scores yet), the results list sorts the whole cycle for one page.
@@ -1031,6 +1040,7 @@ def recompute_cycle(cycle_id: int, *, progress: Progress | None = None) -> dict[
         "appraisals": int(ids.size),
         "ratings": int(scores.ratings.shape[0]),
         "ties": ties,
+        "rescored_meanwhile": newer,
         "violations": violations,
         "limits": []
         if grading is None

@@ -45,9 +45,18 @@ COPY_UPDATE_MIN = 5000
 """From this many rows PostgreSQL gets them by COPY into a temporary table, then one join."""
 
 
-def update_rows(model: type[Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
+def update_rows(
+    model: type[Model],
+    fields: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    keep_newer: tuple[str, Any] | None = None,
+) -> int:
     """Write plain rows (the primary key, then the values of `fields` in database form:
     numbers, strings, dates, JSON as text, None) matched by primary key; return rows written.
+
+    `keep_newer=(field, value)`: a row whose `field` is later than `value` (in database form)
+    holds something newer than what is written, and is left as it is.
 
     The plain-row twin of bulk_update_rows, as insert_rows is of bulk_create: for 100,000
     appraisals, building model instances and preparing every value costs more than the
@@ -69,8 +78,15 @@ def update_rows(model: type[Model], fields: Sequence[str], rows: Sequence[Sequen
 
     all_fields = [pk, *columns]
     table = quote(meta.db_table)
+    unless: tuple[str, list[Any]] = ("", [])
+    if keep_newer is not None:
+        newer = column(meta.get_field(keep_newer[0]))  # type: ignore[arg-type]
+        unless = (
+            f" AND ({table}.{newer} IS NULL OR {table}.{newer} <= %s)",
+            [keep_newer[1]],
+        )
     if postgres and len(rows) >= COPY_UPDATE_MIN:
-        return _update_by_copy(connection, table, all_fields, column, rows)
+        return _update_by_copy(connection, table, all_fields, column, rows, unless)
 
     def placeholder(field: Field[object, object]) -> str:
         # PostgreSQL types VALUES columns from their first row; untyped parameters are text.
@@ -95,8 +111,8 @@ def update_rows(model: type[Model], fields: Sequence[str], rows: Sequence[Sequen
             values = ", ".join([row_sql] * len(chunk))
             cursor.execute(
                 f"UPDATE {table} SET {assignments} FROM (VALUES {values}) AS {alias} "
-                f"WHERE {table}.{column(pk)} = {value_of[0]}",
-                params,
+                f"WHERE {table}.{column(pk)} = {value_of[0]}{unless[0]}",
+                params + unless[1],
             )
             written += cursor.rowcount
     return written
@@ -108,6 +124,7 @@ def _update_by_copy(
     all_fields: Sequence[Field[object, object]],
     column: Any,
     rows: Sequence[Sequence[Any]],
+    unless: tuple[str, list[Any]],
 ) -> int:
     temp = connection.ops.quote_name(f"jixiao_update_{uuid.uuid4().hex[:12]}")
     names = [column(f) for f in all_fields]
@@ -127,7 +144,8 @@ def _update_by_copy(
             cursor.execute(f"ANALYZE {temp}")
             cursor.execute(
                 f"UPDATE {table} SET {assignments} FROM {temp} AS t "
-                f"WHERE {table}.{names[0]} = t.{names[0]}"
+                f"WHERE {table}.{names[0]} = t.{names[0]}{unless[0]}",
+                unless[1] or None,
             )
             written = int(cursor.rowcount)
         finally:
