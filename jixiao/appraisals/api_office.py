@@ -19,7 +19,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from jixiao.accounts.api_auth import api_user
 from jixiao.accounts.models import User
-from jixiao.appraisals import corrections, cycles, jobs
+from jixiao.appraisals import corrections, cycles, jobs, phases
 from jixiao.appraisals.models import Assignment, Cycle, CycleJob, JobKind, RaterStat
 from jixiao.appraisals.permissions import can_create_cycles
 from jixiao.appraisals.scoring import stale_since
@@ -446,10 +446,14 @@ def cycle_update(request: HttpRequest, cycle_id: int, payload: CyclePatch) -> Cy
     summary="Move a cycle to another phase",
 )
 def cycle_phase(request: HttpRequest, cycle_id: int, payload: PhaseIn) -> CycleDetailOut:
-    """Forwards, or back one phase to reopen; `version` is the cycle's current version."""
+    """Forwards, or back one phase to reopen; `version` is the cycle's current version.
+
+    Moving into computing queues the full recompute. Moving into results is refused (409)
+    until a full recompute has finished with nothing changed since: `recompute_running`,
+    `not_computed` or `recompute_needed`."""
     user = api_user(request)
     get_cycle_for_user(user, cycle_id, office=True)
-    cycles.cycle_set_phase(
+    phases.cycle_set_phase(
         actor=_actor(request, user),
         user=user,
         cycle_id=cycle_id,

@@ -42,7 +42,6 @@ from jixiao.core.bulk import insert_rows, not_null_defaults
 from jixiao.core.errors import (
     DomainError,
     FieldError,
-    concurrent_edit,
     forbidden,
     validation_failed,
 )
@@ -490,39 +489,6 @@ def populate(cycle: Cycle) -> dict[str, int]:
         rows,
     )
     return {"appraisals": len(appraisal_of), "assignments": len(rows)}
-
-
-# ---------------------------------------------------------------- phases
-
-
-@transaction.atomic(durable=True)
-def cycle_set_phase(
-    *, actor: Actor, user: Any, cycle_id: int, expected_version: int, phase: str
-) -> Cycle:
-    """Move the cycle to another phase (forwards, or back one step to reopen)."""
-    cycle = Cycle.objects.select_related("unit").filter(pk=cycle_id).first()
-    if cycle is None:
-        raise DomainError("not_found", _("Not found."), status=404)
-    if not can_manage_cycle(user, cycle):
-        raise forbidden()
-    if phase not in PHASE_ORDER:
-        raise validation_failed([FieldError("phase", "invalid_choice", _("Choose a phase."))])
-    here, there = PHASE_ORDER.index(cycle.phase), PHASE_ORDER.index(phase)
-    if there < here - 1 or cycle.phase == CyclePhase.CLOSED:
-        raise DomainError(
-            "phase_not_allowed",
-            _(
-                "A cycle moves forwards, or back one phase to reopen it; a closed cycle stays closed."
-            ),
-            status=409,
-        )
-    if not Cycle.objects.filter(pk=cycle.pk, version=expected_version, phase=cycle.phase).update(
-        phase=phase, version=F("version") + 1
-    ):
-        raise concurrent_edit()
-    audit.record(actor, "appraisals.cycle.phase", cycle, {"phase": [cycle.phase, phase]})
-    cycle.refresh_from_db()
-    return cycle
 
 
 # ---------------------------------------------------------------- assignments

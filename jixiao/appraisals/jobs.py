@@ -106,6 +106,12 @@ def recompute_start(*, actor: Actor, user: Any, cycle_id: int) -> CycleJob:
             _("The cycle's people and raters are still being generated."),
             status=409,
         )
+    return recompute_queue(actor=actor, cycle=cycle)
+
+
+def recompute_queue(*, actor: Actor, cycle: Cycle) -> CycleJob:
+    """The full recompute of the cycle, queued when the caller's transaction commits (or the
+    unfinished one already there): `recompute_start` and the move into computing."""
     job, created = _start(actor, cycle, JobKind.RECOMPUTE)
     if created:
         audit.record(actor, "appraisals.cycle.recompute", cycle, {"job": [None, job.pk]})

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from jixiao.appraisals import codes, cycles, jobs, reminders
+from jixiao.appraisals import codes, cycles, jobs, phases, reminders
 from jixiao.appraisals.forms_office import (
     CYCLE_FIELD_MAP,
     AssignmentAddForm,
@@ -265,6 +265,9 @@ def _detail_context(request: HttpRequest, cycle: Cycle) -> dict[str, Any]:
         "series": cycle.series if cycle.series_id else None,
         "steps": _phase_steps(cycle),
         "next_phase": PHASE_ORDER[here + 1] if here + 1 < len(PHASE_ORDER) else None,
+        "results_waiting": phases.results_not_ready(cycle)
+        if can_manage and here + 1 == PHASE_ORDER.index(CyclePhase.RESULTS)
+        else None,
         "previous_phase": PHASE_ORDER[here - 1]
         if here > 0 and cycle.phase != CyclePhase.CLOSED
         else None,
@@ -326,7 +329,7 @@ def cycle_phase(request: HttpRequest, pk: int) -> HttpResponse:
             request, cycle, DomainError("validation_failed", _("Choose a phase."), status=400)
         )
     try:
-        moved = cycles.cycle_set_phase(
+        moved = phases.cycle_set_phase(
             actor=actor_from_request(request),
             user=request.user,
             cycle_id=cycle.pk,

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from jixiao.appraisals import cycles, schemes, scoring, series
+from jixiao.appraisals import cycles, phases, schemes, scoring, series
 from jixiao.appraisals.models import Cycle, CyclePhase, CycleSeries, Scheme
 from jixiao.core.errors import DomainError
 from jixiao.core.models import AuditRecord
@@ -251,7 +251,7 @@ def test_the_cycles_that_use_it_go_on(org, cycle, client_for):
     summary = scoring.recompute_cycle(cycle.pk)
     assert summary["appraisals"] == cycle.appraisals.count()
     admin = org.users["perfadmin"]
-    moved = cycles.cycle_set_phase(
+    moved = phases.cycle_set_phase(
         actor=actor(admin),
         user=admin,
         cycle_id=cycle.pk,
