@@ -12,6 +12,7 @@ from ninja import NinjaAPI, Swagger
 from jixiao.accounts.api_auth import ApiTokenAuth, SessionAuth
 from jixiao.appraisals.api_office import router as appraisals_office_router
 from jixiao.appraisals.api_rating import router as appraisals_rating_router
+from jixiao.appraisals.api_recipients import router as appraisals_recipients_router
 from jixiao.appraisals.api_results import router as appraisals_results_router
 from jixiao.appraisals.api_schemes import router as appraisals_schemes_router
 from jixiao.appraisals.api_series import router as appraisals_series_router
@@ -76,6 +77,7 @@ api.add_router("", work_router)
 api.add_router("", appraisals_rating_router)
 api.add_router("", appraisals_results_router)
 api.add_router("", appraisals_office_router)
+api.add_router("", appraisals_recipients_router)
 api.add_router("", appraisals_series_router)
 api.add_router("", appraisals_schemes_router)
 # Last, so that it only answers paths no other route matched.

@@ -2961,6 +2961,20 @@ PAGE_ROWS += [
         office_reads(),
     ),
     page(
+        "appraisals/cycles/<int:pk>/recipients/",
+        "GET",
+        lambda o: _oc(o, "recipients/"),
+        office_reads(),
+    ),
+    page(
+        "appraisals/cycles/<int:pk>/recipients/",
+        "POST",
+        lambda o: _oc(o, "recipients/"),
+        office_writes(200),
+        {},
+        label="invalid form",
+    ),
+    page(
         "appraisals/cycles/<int:pk>/rater-stats/",
         "GET",
         lambda o: _oc(o, "rater-stats/"),
@@ -3022,6 +3036,18 @@ API_ROWS += [
         "GET /api/appraisals/cycles/{cycle_id}/assignments",
         lambda o: f"/api/appraisals/cycles/{office_cycle(o).pk}/assignments",
         office_reads(),
+    ),
+    op(
+        "GET /api/appraisals/cycles/{cycle_id}/recipients",
+        lambda o: f"/api/appraisals/cycles/{office_cycle(o).pk}/recipients",
+        office_reads(),
+    ),
+    op(
+        "PUT /api/appraisals/cycles/{cycle_id}/recipients/{department_id}",
+        lambda o: f"/api/appraisals/cycles/{office_cycle(o).pk}/recipients/{o.service.pk}",
+        office_writes(409),
+        {"served_ids": []},
+        label="the scheme has no recipient group",
     ),
     op(
         "GET /api/appraisals/cycles/{cycle_id}/rater-stats",

@@ -494,7 +494,9 @@ def populate(cycle: Cycle) -> dict[str, int]:
 # ---------------------------------------------------------------- assignments
 
 
-def _cycle_for_office(user: Any, cycle_id: int) -> Cycle:
+def cycle_for_rater_changes(user: Any, cycle_id: int) -> Cycle:
+    """The cycle whose raters the user changes: 404 if unknown, 403 unless they run it, 409
+    once it shows results."""
     cycle = Cycle.objects.select_related("unit").filter(pk=cycle_id).first()
     if cycle is None:
         raise DomainError("not_found", _("Not found."), status=404)
@@ -529,7 +531,7 @@ def assignment_add(
     )
     if appraisal is None:
         raise DomainError("not_found", _("Not found."), status=404)
-    _cycle_for_office(user, appraisal.cycle_id)
+    cycle_for_rater_changes(user, appraisal.cycle_id)
     errors: list[FieldError] = []
     if (
         group not in RaterGroup.values
@@ -577,7 +579,7 @@ def assignment_cancel(*, actor: Actor, user: Any, assignment_id: int, reason: st
     )
     if assignment is None:
         raise DomainError("not_found", _("Not found."), status=404)
-    _cycle_for_office(user, assignment.cycle_id)
+    cycle_for_rater_changes(user, assignment.cycle_id)
     if assignment.status == AssignmentStatus.SUBMITTED:
         raise DomainError(
             "already_submitted", _("Submitted ratings are not cancelled."), status=409
@@ -599,7 +601,7 @@ def assignments_reassign(
     *, actor: Actor, user: Any, cycle_id: int, from_rater_id: int, to_rater_id: int
 ) -> int:
     """Hand a departed rater's unfinished assignments to someone else, in one update."""
-    cycle = _cycle_for_office(user, cycle_id)
+    cycle = cycle_for_rater_changes(user, cycle_id)
     target = Person.objects.filter(pk=to_rater_id, is_active=True).first()
     if target is None:
         raise validation_failed(

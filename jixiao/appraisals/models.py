@@ -537,6 +537,34 @@ class Assignment(models.Model):
         return f"{self.appraisal_id} ← {self.group}"
 
 
+class RecipientSource(models.Model):
+    """Whose people rate a department's appraisees as service recipients (服务对象) in one
+    cycle: the departments it serves, chosen by the office until operational records say who
+    was served (jixiao.appraisals.recipients). It covers the department's sub-departments,
+    except those with a source of their own."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="recipient_sources")
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="+"
+    )
+    served = models.JSONField(_("departments served"), default=list, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("service recipients' departments")
+        verbose_name_plural = _("service recipients' departments")
+        ordering = ["cycle_id", "department__path"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "department"], name="recipient_source_once_per_department"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cycle_id}:{self.department_id}"
+
+
 class Rating(models.Model):
     """One rater's score of one item for one ratee, in the item's points."""
 

@@ -3,7 +3,7 @@ one-time codes."""
 
 from django.urls import URLPattern, path
 
-from jixiao.appraisals import views_cycles, views_schemes, views_series
+from jixiao.appraisals import views_cycles, views_recipients, views_schemes, views_series
 
 urlpatterns: list[URLPattern] = [
     path("schemes/", views_schemes.scheme_list, name="scheme_list"),
@@ -38,6 +38,11 @@ urlpatterns: list[URLPattern] = [
     ),
     path("cycles/<int:pk>/reassign/", views_cycles.cycle_reassign, name="cycle_reassign"),
     path("cycles/<int:pk>/workload/", views_cycles.cycle_workload, name="cycle_workload"),
+    path(
+        "cycles/<int:pk>/recipients/",
+        views_recipients.cycle_recipients,
+        name="cycle_recipients",
+    ),
     path(
         "cycles/<int:pk>/rater-stats/",
         views_cycles.cycle_rater_stats,

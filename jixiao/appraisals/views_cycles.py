@@ -287,6 +287,7 @@ def _detail_context(request: HttpRequest, cycle: Cycle) -> dict[str, Any]:
             }
             for g in groups
         ],
+        "has_recipients": any(g.group == RaterGroup.RECIPIENT for g in groups),
         "statuses": statuses,
         "status_totals": [counts.by_status.get(code, 0) for code, _l in statuses],
         "recompute": recompute,

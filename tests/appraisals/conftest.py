@@ -25,12 +25,17 @@ def scheme(org):
 
 @pytest.fixture
 def cycle(org, scheme) -> Cycle:
+    return unit_cycle_in_rating(org, scheme)
+
+
+def unit_cycle_in_rating(org, scheme, name: str = "2026年度考核") -> Cycle:
+    """A 2026 annual cycle of the scheme over the whole unit, moved to the rating phase."""
     perfadmin = org.users["perfadmin"]
     made = cycles.cycle_create(
         actor=actor(perfadmin),
         user=perfadmin,
         data=cycles.CycleData(
-            name="2026年度考核",
+            name=name,
             kind="annual",
             unit_id=org.unit.pk,
             scheme_id=scheme.pk,
