@@ -6,7 +6,7 @@ the departments it serves (`RecipientSource`). Saving a choice assigns the recip
 department's appraisees at once, and of its sub-departments without a choice of their own:
 
 - the people who may rate are the active people of the departments served (with their
-  sub-departments), never the appraisee;
+  sub-departments), never the appraisee nor someone who rates them in another group;
 - each appraisee gets the scheme's number of recipients (the group's *count*; 0 = all of
   them), chosen at random but reproducibly (the cycle's seed, the cycle and the appraisal);
 - recipients already assigned from those departments stay; open assignments of people no
@@ -260,13 +260,18 @@ def _assign(
     )
     in_pool = set(pool.tolist())
     existing: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
-    for pk, appraisal_id, rater_id, status in Assignment.objects.filter(
+    # Who already rates an appraisee in another group (superior, leader, peer…) does not
+    # rate them again as a recipient.
+    rates_otherwise: dict[int, list[int]] = defaultdict(list)
+    for pk, appraisal_id, rater_id, group_code, status in Assignment.objects.filter(
         cycle=cycle,
         appraisal__department__path__startswith=department.path,
-        group=RaterGroup.RECIPIENT,
         rater__isnull=False,
-    ).values_list("id", "appraisal_id", "rater_id", "status"):
-        existing[appraisal_id].append((pk, rater_id, status))
+    ).values_list("id", "appraisal_id", "rater_id", "group", "status"):
+        if group_code == RaterGroup.RECIPIENT:
+            existing[appraisal_id].append((pk, rater_id, status))
+        elif status != AssignmentStatus.CANCELLED:
+            rates_otherwise[appraisal_id].append(rater_id)
     cancel: list[int] = []
     reopen: list[int] = []
     new_rows: list[tuple[Any, ...]] = []
@@ -283,7 +288,8 @@ def _assign(
                 cancel.append(pk)
             else:
                 kept_outside += 1
-        candidates = pool[(pool != person_id) & ~np.isin(pool, list(live))]
+        taken = [person_id, *live, *rates_otherwise[appraisal_id]]
+        candidates = pool[~np.isin(pool, taken)]
         wanted = candidates.size if group.count == 0 else max(0, group.count - len(live))
         if not wanted or not candidates.size:
             continue

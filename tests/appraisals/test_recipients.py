@@ -310,3 +310,21 @@ def test_the_api_reads_and_writes_the_choices(org, served_cycle, client_for):
         == 403
     )
     assert client_for("outsider").get(base).status_code == 404
+
+
+def test_who_rates_in_another_group_is_not_a_recipient_too(org, served_cycle):
+    # 陈晨 (政务服务科) rates 李文 as a peer: when 政务服务科 serves 文秘科 and every recipient
+    # is asked for, 陈晨 rates 赵敏 as a recipient but not 李文 a second time.
+    SchemeGroup.objects.filter(scheme=served_cycle.scheme, group=RaterGroup.RECIPIENT).update(
+        count=0
+    )
+    Assignment.objects.create(
+        cycle=served_cycle,
+        appraisal=Appraisal.objects.get(cycle=served_cycle, person=org.employee),
+        group=RaterGroup.PEER,
+        rater=org.outsider,
+    )
+    choose(org, served_cycle, org.secretariat, [org.service])
+    got = recipients_of(served_cycle, org.secretariat)
+    assert org.outsider.pk not in got[org.employee.pk] and len(got[org.employee.pk]) == 8
+    assert org.outsider.pk in got[org.peer.pk] and len(got[org.peer.pk]) == 9
