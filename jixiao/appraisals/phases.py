@@ -96,8 +96,8 @@ def cycle_set_phase(
     ):
         raise concurrent_edit()
     audit.record(actor, "appraisals.cycle.phase", cycle, {"phase": [cycle.phase, phase]})
-    populating = jobs.unfinished_job(cycle.pk, JobKind.POPULATE) is not None
-    if phase == CyclePhase.COMPUTING and there > here and not populating:
+    entering_computing = phase == CyclePhase.COMPUTING and there > here
+    if entering_computing and jobs.unfinished_job(cycle.pk, JobKind.POPULATE) is None:
         jobs.recompute_queue(actor=actor, cycle=cycle)
     cycle.refresh_from_db()
     return cycle

@@ -376,9 +376,9 @@ def recipients_overview(cycle: Cycle) -> RecipientsOverview:
             row_of[governing].recipients += n
             if status == AssignmentStatus.SUBMITTED:
                 row_of[governing].submitted += n
-    departments = [
-        d
-        for d in sorted(unit_departments.values(), key=lambda d: d.path)
-        if any(p.startswith(d.path) for p in paths)
-    ]
+    # a path "/1/5/12/" lies under "/1/", "/1/5/" and itself
+    above = {p[: i + 1] for p in paths for i, c in enumerate(p) if c == "/"}
+    departments = sorted(
+        (d for d in unit_departments.values() if d.path in above), key=lambda d: d.path
+    )
     return RecipientsOverview(group, [row_of[p] for p in source_paths], departments, uncovered)

@@ -26,13 +26,7 @@ from jixiao.appraisals.selectors_results import get_appraisal_for_kpi
 from jixiao.core.actor import actor_from_request
 from jixiao.core.errors import DomainError
 from jixiao.core.forms import apply_domain_error
-
-
-def _status(request: HttpRequest, error: DomainError | None) -> int:
-    """200 for a form shown, 409 for a stale one, 400 for one sent back with errors."""
-    if request.method != "POST":
-        return 200
-    return 409 if error is not None and error.status == 409 else 400
+from jixiao.org.views import posted_form_status
 
 
 @login_required
@@ -63,7 +57,7 @@ def cycle_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "appraisals/cycle_edit.html",
         {"cycle": cycle, "form": form, "counts": cycle_counts(cycle)},
-        status=_status(request, error),
+        status=posted_form_status(request, error),
     )
 
 
@@ -104,5 +98,5 @@ def appraisal_eligibility(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "appraisals/result_eligibility.html",
         {"a": appraisal, "cycle": appraisal.cycle, "form": form},
-        status=_status(request, error),
+        status=posted_form_status(request, error),
     )

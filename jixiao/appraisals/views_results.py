@@ -48,7 +48,7 @@ from jixiao.appraisals.self_assessment import can_read_summary
 from jixiao.core.actor import actor_from_request
 from jixiao.core.errors import DomainError, forbidden
 from jixiao.core.forms import apply_domain_error
-from jixiao.org.views import form_status
+from jixiao.org.views import posted_form_status
 
 PER_PAGE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -158,15 +158,8 @@ def kpi_override(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
         request,
         "appraisals/result_kpi_override.html",
         {"a": appraisal, "item": item, "row": row, "form": form},
-        status=_form_status(request, error),
+        status=posted_form_status(request, error),
     )
-
-
-def _form_status(request: HttpRequest, error: DomainError | None) -> int:
-    """200 for a form shown, 409 for a stale one, 400 for one sent back with errors."""
-    if request.method != "POST":
-        return 200
-    return form_status(error) if error is not None and error.status == 409 else 400
 
 
 @login_required
@@ -207,7 +200,7 @@ def kpi_comment(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
         request,
         "appraisals/result_kpi_comment.html",
         {"a": appraisal, "item": item, "row": row, "form": form},
-        status=_form_status(request, error),
+        status=posted_form_status(request, error),
     )
 
 

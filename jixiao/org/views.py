@@ -33,6 +33,14 @@ def form_status(error: DomainError | None) -> int:
     return 409 if error is not None and error.status == 409 else 200
 
 
+def posted_form_status(request: HttpRequest, error: DomainError | None) -> int:
+    """The status of a form page: 200 when shown, 409 for a stale post, 400 for a post sent
+    back with errors."""
+    if request.method != "POST":
+        return 200
+    return 409 if error is not None and error.status == 409 else 400
+
+
 def is_htmx(request: HttpRequest) -> bool:
     """An htmx request that wants a fragment (a boosted link wants the whole page)."""
     return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") is None
